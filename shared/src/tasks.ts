@@ -1,0 +1,59 @@
+/**
+ * Task vocabulary shared by the control plane, the runner and viewers. A task is one piece of
+ * work for one agent; each try at it is an attempt (1, 2, …) with its own status and transcript.
+ */
+import { z } from "zod";
+
+export const TASK_STATUSES = [
+  "queued", // waiting for a runner with a matching runtime and a free slot
+  "dispatched", // pushed to a runner that now holds the lease
+  "running", // the runner started the agent process
+  "succeeded",
+  "failed",
+  "cancelled",
+  "lost", // the runner vanished or its lease expired; a retry may follow
+] as const;
+export const TaskStatus = z.enum(TASK_STATUSES);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ["succeeded", "failed", "cancelled", "lost"];
+
+export function isTerminal(status: TaskStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+export const Usage = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative().optional(),
+});
+export type Usage = z.infer<typeof Usage>;
+
+/** How an attempt ended, as the runner saw it. */
+export const ReportStatus = z.enum(["succeeded", "failed", "cancelled", "lost"]);
+export type ReportStatus = z.infer<typeof ReportStatus>;
+
+export const ExitInfo = z.object({
+  exitCode: z.number().int().nullable(),
+  signal: z.string().max(32).nullable(),
+  /** Human-readable reason when the runner, not the agent, decided the outcome. */
+  error: z.string().max(2000).nullable(),
+  durationMs: z.number().int().nonnegative(),
+});
+export type ExitInfo = z.infer<typeof ExitInfo>;
+
+/**
+ * Runtimes are identified by a key: the agent CLI's name (`claude`, `codex`, `gemini`,
+ * `opencode`, `cursor-agent`, `copilot`) or `command:<name>` for a user-configured command.
+ */
+export const RuntimeKey = z
+  .string()
+  .min(1)
+  .max(80)
+  .regex(/^[a-z][a-z0-9-]*(:[A-Za-z0-9._-]+)?$/, "runtime keys look like `claude` or `command:lint`");
+
+export const RuntimeInfo = z.object({
+  key: RuntimeKey,
+  version: z.string().max(120).nullable(),
+});
+export type RuntimeInfo = z.infer<typeof RuntimeInfo>;

@@ -1,0 +1,46 @@
+/**
+ * The HTTP API: request ids, route mounts, and the one error handler that turns ApiError into
+ * `{ error: { code, message, requestId } }` and anything unexpected into a logged 500 without a
+ * stack trace.
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import type { ApiErrorBody } from "@multica/shared";
+import { PROTOCOL_VERSION } from "@multica/shared";
+import { ApiError } from "./errors";
+import { requireToken, requireWorkspace, type AppEnv } from "./middleware/auth";
+import { agentRoutes } from "./routes/agents";
+import { bootstrapRoutes } from "./routes/bootstrap";
+import { issueRoutes } from "./routes/issues";
+import { runnerConnectRoutes, runnerRoutes } from "./routes/runners";
+import { taskRoutes } from "./routes/tasks";
+import { tokenRoutes } from "./routes/tokens";
+
+const workspace = new Hono<AppEnv>()
+  .use(requireToken("member"), requireWorkspace)
+  .get("/", (c) => c.json({ workspace: { id: c.get("principal").workspaceId } }))
+  .route("/issues", issueRoutes)
+  .route("/agents", agentRoutes)
+  .route("/tasks", taskRoutes)
+  .route("/runners", runnerRoutes)
+  .route("/tokens", tokenRoutes);
+
+export const app = new Hono<AppEnv>()
+  .use(requestId())
+  .get("/api/v1/health", (c) => c.json({ ok: true, protocol: PROTOCOL_VERSION }))
+  .route("/api/v1/bootstrap", bootstrapRoutes)
+  .route("/api/v1/runner", runnerConnectRoutes)
+  .route("/api/v1/workspaces/:workspaceId", workspace);
+
+app.notFound((c) => c.json<ApiErrorBody>({ error: { code: "not_found", message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, requestId: c.get("requestId") } }, 404));
+
+app.onError((err, c) => {
+  const rid = c.get("requestId");
+  if (err instanceof ApiError) return c.json<ApiErrorBody>({ error: { code: err.code, message: err.message, requestId: rid } }, err.status);
+  if (err instanceof HTTPException && err.status < 500) {
+    return c.json<ApiErrorBody>({ error: { code: "bad_request", message: err.message || "bad request", requestId: rid } }, err.status);
+  }
+  console.error(`[${rid}] ${c.req.method} ${c.req.path} failed:`, err instanceof Error ? err.stack : err);
+  return c.json<ApiErrorBody>({ error: { code: "internal", message: "internal error", requestId: rid } }, 500);
+});

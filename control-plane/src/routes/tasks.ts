@@ -1,0 +1,45 @@
+/**
+ * /api/v1/workspaces/:workspaceId/tasks — read a task (all attempts and a page of transcript),
+ * cancel it, and subscribe to its live stream over a WebSocket (`/:taskId/stream`).
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import { TaskId } from "@multica/shared";
+import { ApiError } from "../errors";
+import type { AppEnv } from "../middleware/auth";
+import { validate } from "../validation";
+import { INTERNAL } from "../workspace/workspace-do";
+import { unwrap, workspaceStub } from "../workspace/stub";
+
+const Params = z.object({ workspaceId: z.string(), taskId: TaskId });
+const Cursor = z.object({
+  attempt: z.coerce.number().int().nonnegative().default(0),
+  after: z.coerce.number().int().nonnegative().default(0),
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+});
+
+export const taskRoutes = new Hono<AppEnv>()
+  .get("/:taskId", validate("param", Params), validate("query", Cursor), async (c) => {
+    const { taskId } = c.req.valid("param");
+    const { attempt, after, limit } = c.req.valid("query");
+    const result = unwrap(await workspaceStub(c.env, c.get("principal").workspaceId).getTask(taskId, { attempt, after }, limit));
+    const latest = result.attempts[result.attempts.length - 1];
+    return c.json({ task: latest, attempts: result.attempts, transcript: result.transcript });
+  })
+  .post("/:taskId/cancel", validate("param", Params), async (c) => {
+    const { taskId } = c.req.valid("param");
+    const task = unwrap(await workspaceStub(c.env, c.get("principal").workspaceId).cancel(taskId));
+    return c.json({ task }, 202);
+  })
+  .get("/:taskId/stream", validate("param", Params), validate("query", Cursor.omit({ limit: true })), async (c) => {
+    if (c.req.header("upgrade") !== "websocket") throw new ApiError(400, "bad_request", "this endpoint needs a WebSocket upgrade");
+    const { taskId } = c.req.valid("param");
+    const { attempt, after } = c.req.valid("query");
+    const workspaceId = c.get("principal").workspaceId;
+    const url = new URL(`https://do/viewer?taskId=${taskId}&attempt=${attempt}&after=${after}`);
+    const headers = new Headers(c.req.raw.headers);
+    headers.set(INTERNAL.workspace, workspaceId);
+    const res = await workspaceStub(c.env, workspaceId).fetch(new Request(url, { headers }));
+    if (res.status === 404) throw ApiError.notFound("task", taskId);
+    return res;
+  });

@@ -1,0 +1,147 @@
+/**
+ * Mirrors the workspace Durable Object's live state into D1, in batches: changed attempts (and
+ * the result comment + issue status once an attempt ends), runner records, and transcript events
+ * as chunks of many events per row. Idempotent, so a flush that is retried after a crash writes
+ * nothing twice. Used only by WorkspaceDO.
+ */
+import type { SequencedEvent } from "@multica/shared";
+import type { BatchItem } from "drizzle-orm/batch";
+import { sql } from "drizzle-orm";
+import { createDb, schema } from "../db/client";
+import type { AttemptState } from "./task-machine";
+import type { TaskStore } from "./task-store";
+
+/** Events per transcript row, and an upper bound on the row's JSON size. */
+export const CHUNK_EVENTS = 200;
+const CHUNK_BYTES = 512 * 1024;
+
+export interface ChunkRow {
+  taskId: string;
+  attempt: number;
+  events: SequencedEvent[];
+}
+
+/** Splits one attempt's pending events (in seq order) into D1 rows. */
+export function toChunks(taskId: string, attempt: number, events: SequencedEvent[]): ChunkRow[] {
+  const chunks: ChunkRow[] = [];
+  let current: SequencedEvent[] = [];
+  let bytes = 0;
+  for (const e of events) {
+    const size = JSON.stringify(e).length;
+    if (current.length >= CHUNK_EVENTS || (current.length > 0 && bytes + size > CHUNK_BYTES)) {
+      chunks.push({ taskId, attempt, events: current });
+      current = [];
+      bytes = 0;
+    }
+    current.push(e);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push({ taskId, attempt, events: current });
+  return chunks;
+}
+
+function resultComment(s: AttemptState, summary: string | null, runnerName: string | null): string {
+  const took = s.startedAt && s.endedAt ? ` in ${((s.endedAt - s.startedAt) / 1000).toFixed(1)} s` : "";
+  const exit = s.exitCode !== null ? ` (exit ${s.exitCode})` : s.signal ? ` (signal ${s.signal})` : "";
+  const where = runnerName ? ` on runner ${runnerName}` : "";
+  const retry = s.status === "lost" && s.attempt < s.maxAttempts && !s.cancelRequested ? `; retrying as attempt ${s.attempt + 1}` : "";
+  const lines = [`Attempt ${s.attempt} ${s.status}${where}${took}${exit}${retry}.`];
+  if (s.error) lines.push(`Reason: ${s.error}`);
+  if (summary && summary.trim()) lines.push("", "```", summary.trimEnd().slice(-3000), "```");
+  return lines.join("\n");
+}
+
+const ISSUE_STATUS_AFTER: Partial<Record<AttemptState["status"], "done" | "blocked" | "open">> = {
+  succeeded: "done",
+  failed: "blocked",
+  cancelled: "open",
+};
+
+/**
+ * Writes one batch to D1. Returns what was flushed so the caller can clear it; throws on D1
+ * failure (nothing is cleared then, and the next flush writes it again).
+ */
+export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: string, now: number) {
+  const db = createDb(d1);
+  const attempts = store.dirtyAttempts(200);
+  const runners = store.dirtyRunners();
+  const pending = store.pendingEvents();
+  const statements: BatchItem<"sqlite">[] = [];
+  const posted = new Set<AttemptState>();
+
+  for (const r of runners) {
+    const row = { id: r.runnerId, workspaceId, name: r.name, version: r.version, concurrency: r.concurrency, online: r.online, connectedAt: r.connectedAt, lastSeenAt: r.lastSeenAt };
+    statements.push(db.insert(schema.runners).values(row).onConflictDoUpdate({ target: schema.runners.id, set: row }));
+    statements.push(db.delete(schema.runtimes).where(sql`${schema.runtimes.runnerId} = ${r.runnerId}`));
+    for (const rt of r.runtimes) {
+      statements.push(db.insert(schema.runtimes).values({ runnerId: r.runnerId, key: rt.key, version: rt.version, updatedAt: now }));
+    }
+  }
+
+  for (const a of attempts) {
+    const row = {
+      id: a.taskId, attempt: a.attempt, workspaceId, issueId: a.issueId, agentId: a.agentId, runtime: a.runtime ?? a.runtimes[0] ?? "",
+      status: a.status, runnerId: a.runnerId, queuedAt: a.queuedAt, dispatchedAt: a.dispatchedAt, startedAt: a.startedAt,
+      endedAt: a.endedAt, exitCode: a.exitCode, signal: a.signal, error: a.error, sessionId: a.sessionId, usage: a.usage, lastSeq: a.lastSeq,
+    };
+    statements.push(db.insert(schema.tasks).values(row).onConflictDoUpdate({ target: [schema.tasks.id, schema.tasks.attempt], set: row }));
+    if (a.endedAt !== null && !a.resultPosted) {
+      const runnerName = a.runnerId ? (store.getRunner(a.runnerId)?.name ?? null) : null;
+      statements.push(
+        db.insert(schema.comments).values({
+          id: `cmt_${a.taskId.slice(4)}a${a.attempt}`, issueId: a.issueId, author: `agent:${a.agentId}`,
+          body: resultComment(a, a.summary, runnerName), taskId: a.taskId, createdAt: a.endedAt,
+        }).onConflictDoNothing(),
+      );
+      const next = ISSUE_STATUS_AFTER[a.status] ?? (a.status === "lost" && a.attempt >= a.maxAttempts ? "blocked" : null);
+      if (next) statements.push(db.update(schema.issues).set({ status: next, updatedAt: now }).where(sql`${schema.issues.id} = ${a.issueId}`));
+      posted.add(a);
+    }
+  }
+
+  const flushedEvents = new Map<string, { taskId: string; attempt: number; upTo: number; events: SequencedEvent[] }>();
+  for (const p of pending) {
+    const key = `${p.taskId}#${p.attempt}`;
+    const group = flushedEvents.get(key) ?? { taskId: p.taskId, attempt: p.attempt, upTo: 0, events: [] };
+    group.events.push({ seq: p.seq, ts: p.ts, event: p.event });
+    group.upTo = p.seq;
+    flushedEvents.set(key, group);
+  }
+  for (const g of flushedEvents.values()) {
+    for (const c of toChunks(g.taskId, g.attempt, g.events)) {
+      const first = c.events[0]!.seq;
+      const last = c.events[c.events.length - 1]!.seq;
+      const row = { taskId: c.taskId, attempt: c.attempt, firstSeq: first, lastSeq: last, events: JSON.stringify(c.events), createdAt: now };
+      // A retried flush may start at the same seq with more events: keep the longer chunk.
+      statements.push(
+        db.insert(schema.transcriptChunks).values(row).onConflictDoUpdate({
+          target: [schema.transcriptChunks.taskId, schema.transcriptChunks.attempt, schema.transcriptChunks.firstSeq],
+          set: { lastSeq: row.lastSeq, events: row.events },
+          setWhere: sql`excluded.last_seq > ${schema.transcriptChunks.lastSeq}`,
+        }),
+      );
+    }
+  }
+
+  if (statements.length === 0) return;
+  const [first, ...rest] = statements;
+  await db.batch([first!, ...rest]);
+
+  for (const r of runners) store.markRunnerSynced(r);
+  for (const a of attempts) {
+    const { resultPosted: _p, summary: _s, ...state } = a;
+    store.markSynced(state, posted.has(a));
+  }
+  for (const g of flushedEvents.values()) store.deletePendingEvents(g.taskId, g.attempt, g.upTo);
+}
+
+/** Reads an attempt range of a task's transcript from D1 chunks, in (attempt, seq) order. */
+export async function readChunks(d1: D1Database, taskId: string) {
+  const db = createDb(d1);
+  const rows = await db
+    .select({ attempt: schema.transcriptChunks.attempt, events: schema.transcriptChunks.events })
+    .from(schema.transcriptChunks)
+    .where(sql`${schema.transcriptChunks.taskId} = ${taskId}`)
+    .orderBy(schema.transcriptChunks.attempt, schema.transcriptChunks.firstSeq);
+  return rows.flatMap((r) => (JSON.parse(r.events) as SequencedEvent[]).map((e) => ({ attempt: r.attempt, ...e })));
+}

@@ -1,0 +1,217 @@
+/**
+ * The workspace Durable Object's own SQLite storage: attempts (live state, authoritative),
+ * per-task assignment payloads, transcript events not yet flushed to D1, and runner details.
+ * Synchronous calls (`ctx.storage.sql`), so a sequence of them inside one handler is atomic
+ * with respect to other handlers of the same object.
+ */
+import type { AgentEvent, ControlTaskAssign, RuntimeInfo, SequencedEvent } from "@multica/shared";
+import type { AttemptState } from "./task-machine";
+
+/** What the Durable Object needs to build a `task.assign` frame for any attempt. */
+export type TaskPayload = Pick<ControlTaskAssign, "issue" | "agent" | "prompt"> & { maxConcurrent: number };
+
+export interface RunnerRecord {
+  runnerId: string;
+  name: string;
+  version: string;
+  concurrency: number;
+  runtimes: RuntimeInfo[];
+  online: boolean;
+  connectedAt: number | null;
+  lastSeenAt: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (task_id TEXT PRIMARY KEY, payload TEXT NOT NULL, latest_attempt INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS attempts (
+  task_id TEXT NOT NULL, attempt INTEGER NOT NULL, state TEXT NOT NULL,
+  status TEXT NOT NULL, runner_id TEXT, lease_expires_at INTEGER, queued_at INTEGER NOT NULL, agent_id TEXT NOT NULL,
+  summary TEXT, dirty INTEGER NOT NULL DEFAULT 1, result_posted INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (task_id, attempt));
+CREATE INDEX IF NOT EXISTS attempts_status ON attempts (status, queued_at);
+CREATE INDEX IF NOT EXISTS attempts_runner ON attempts (runner_id, status);
+CREATE INDEX IF NOT EXISTS attempts_dirty ON attempts (dirty);
+CREATE TABLE IF NOT EXISTS events (
+  task_id TEXT NOT NULL, attempt INTEGER NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, event TEXT NOT NULL,
+  PRIMARY KEY (task_id, attempt, seq));
+CREATE TABLE IF NOT EXISTS runners (
+  runner_id TEXT PRIMARY KEY, record TEXT NOT NULL, dirty INTEGER NOT NULL DEFAULT 1);
+`;
+
+/** Longest result summary kept per attempt (the tail of what the agent said). */
+const MAX_SUMMARY = 4000;
+
+export class TaskStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(SCHEMA);
+  }
+
+  getMeta(key: string): string | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+    return row ? row.value : null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value);
+  }
+
+  createTask(first: AttemptState, payload: TaskPayload): void {
+    this.sql.exec("INSERT INTO tasks (task_id, payload, latest_attempt) VALUES (?, ?, ?)", first.taskId, JSON.stringify(payload), first.attempt);
+    this.putAttempt(first);
+  }
+
+  payload(taskId: string): TaskPayload | null {
+    const row = this.sql.exec<{ payload: string }>("SELECT payload FROM tasks WHERE task_id = ?", taskId).toArray()[0];
+    return row ? (JSON.parse(row.payload) as TaskPayload) : null;
+  }
+
+  /** Inserts or replaces an attempt and marks it for mirroring to D1. */
+  putAttempt(s: AttemptState): void {
+    this.sql.exec(
+      `INSERT INTO attempts (task_id, attempt, state, status, runner_id, lease_expires_at, queued_at, agent_id, dirty)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
+       ON CONFLICT (task_id, attempt) DO UPDATE SET state = excluded.state, status = excluded.status,
+         runner_id = excluded.runner_id, lease_expires_at = excluded.lease_expires_at, dirty = 1`,
+      s.taskId, s.attempt, JSON.stringify(s), s.status, s.runnerId, s.leaseExpiresAt, s.queuedAt, s.agentId,
+    );
+    this.sql.exec("UPDATE tasks SET latest_attempt = max(latest_attempt, ?) WHERE task_id = ?", s.attempt, s.taskId);
+  }
+
+  private rows(query: string, ...args: (string | number | null)[]): AttemptState[] {
+    return this.sql.exec<{ state: string }>(query, ...args).toArray().map((r) => JSON.parse(r.state) as AttemptState);
+  }
+
+  getAttempt(taskId: string, attempt: number): AttemptState | null {
+    return this.rows("SELECT state FROM attempts WHERE task_id = ? AND attempt = ?", taskId, attempt)[0] ?? null;
+  }
+
+  latestAttempt(taskId: string): AttemptState | null {
+    return this.rows("SELECT state FROM attempts WHERE task_id = ? ORDER BY attempt DESC LIMIT 1", taskId)[0] ?? null;
+  }
+
+  attempts(taskId: string): AttemptState[] {
+    return this.rows("SELECT state FROM attempts WHERE task_id = ? ORDER BY attempt", taskId);
+  }
+
+  queued(limit: number): AttemptState[] {
+    return this.rows("SELECT state FROM attempts WHERE status = 'queued' ORDER BY queued_at, task_id LIMIT ?", limit);
+  }
+
+  /** Attempts dispatched to or running on `runnerId`. */
+  heldBy(runnerId: string): AttemptState[] {
+    return this.rows("SELECT state FROM attempts WHERE runner_id = ? AND status IN ('dispatched', 'running')", runnerId);
+  }
+
+  /** Attempts dispatched or running, on any runner (for slot and per-agent counts). */
+  held(): { runnerId: string; agentId: string }[] {
+    return this.sql
+      .exec<{ runner_id: string; agent_id: string }>("SELECT runner_id, agent_id FROM attempts WHERE status IN ('dispatched', 'running')")
+      .toArray()
+      .map((r) => ({ runnerId: r.runner_id, agentId: r.agent_id }));
+  }
+
+  expiredLeases(now: number): AttemptState[] {
+    return this.rows("SELECT state FROM attempts WHERE status IN ('dispatched', 'running') AND lease_expires_at <= ?", now);
+  }
+
+  nextLeaseExpiry(): number | null {
+    const row = this.sql
+      .exec<{ t: number | null }>("SELECT min(lease_expires_at) AS t FROM attempts WHERE status IN ('dispatched', 'running')")
+      .toArray()[0];
+    return row?.t ?? null;
+  }
+
+  /** Stores events (already checked to be contiguous) and advances the attempt's lastSeq. */
+  appendEvents(s: AttemptState, events: readonly SequencedEvent[]): AttemptState {
+    let summary: string | null = null;
+    for (const e of events) {
+      this.sql.exec("INSERT INTO events (task_id, attempt, seq, ts, event) VALUES (?, ?, ?, ?, ?)", s.taskId, s.attempt, e.seq, e.ts, JSON.stringify(e.event));
+      summary = summarize(summary, e.event);
+    }
+    const next = { ...s, lastSeq: events[events.length - 1]?.seq ?? s.lastSeq };
+    this.putAttempt(next);
+    if (summary !== null) {
+      this.sql.exec(
+        "UPDATE attempts SET summary = substr(coalesce(summary, '') || ?, -?) WHERE task_id = ? AND attempt = ?",
+        summary, MAX_SUMMARY, s.taskId, s.attempt,
+      );
+    }
+    return next;
+  }
+
+  summary(taskId: string, attempt: number): string | null {
+    const row = this.sql.exec<{ summary: string | null }>("SELECT summary FROM attempts WHERE task_id = ? AND attempt = ?", taskId, attempt).toArray()[0];
+    return row?.summary ?? null;
+  }
+
+  /** Events not yet flushed to D1, for one attempt after `afterSeq`, or all of them. */
+  pendingEvents(taskId?: string): { taskId: string; attempt: number; seq: number; ts: number; event: AgentEvent }[] {
+    const cursor = taskId
+      ? this.sql.exec<EventRow>("SELECT * FROM events WHERE task_id = ? ORDER BY attempt, seq", taskId)
+      : this.sql.exec<EventRow>("SELECT * FROM events ORDER BY task_id, attempt, seq LIMIT 5000");
+    return cursor.toArray().map((r) => ({ taskId: r.task_id, attempt: r.attempt, seq: r.seq, ts: r.ts, event: JSON.parse(r.event) as AgentEvent }));
+  }
+
+  deletePendingEvents(taskId: string, attempt: number, upToSeq: number): void {
+    this.sql.exec("DELETE FROM events WHERE task_id = ? AND attempt = ? AND seq <= ?", taskId, attempt, upToSeq);
+  }
+
+  dirtyAttempts(limit: number): (AttemptState & { resultPosted: boolean; summary: string | null })[] {
+    return this.sql
+      .exec<{ state: string; result_posted: number; summary: string | null }>(
+        "SELECT state, result_posted, summary FROM attempts WHERE dirty = 1 LIMIT ?",
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ ...(JSON.parse(r.state) as AttemptState), resultPosted: r.result_posted === 1, summary: r.summary }));
+  }
+
+  /** Clears the dirty flag unless the row changed again since `stateJson` was read. */
+  markSynced(s: AttemptState, posted: boolean): void {
+    this.sql.exec(
+      "UPDATE attempts SET dirty = 0, result_posted = max(result_posted, ?) WHERE task_id = ? AND attempt = ? AND state = ?",
+      posted ? 1 : 0, s.taskId, s.attempt, JSON.stringify(s),
+    );
+  }
+
+  hasDirty(): boolean {
+    return (
+      this.sql.exec("SELECT 1 FROM attempts WHERE dirty = 1 LIMIT 1").toArray().length > 0 ||
+      this.sql.exec("SELECT 1 FROM runners WHERE dirty = 1 LIMIT 1").toArray().length > 0 ||
+      this.sql.exec("SELECT 1 FROM events LIMIT 1").toArray().length > 0
+    );
+  }
+
+  putRunner(r: RunnerRecord): void {
+    this.sql.exec("INSERT OR REPLACE INTO runners (runner_id, record, dirty) VALUES (?, ?, 1)", r.runnerId, JSON.stringify(r));
+  }
+
+  getRunner(runnerId: string): RunnerRecord | null {
+    const row = this.sql.exec<{ record: string }>("SELECT record FROM runners WHERE runner_id = ?", runnerId).toArray()[0];
+    return row ? (JSON.parse(row.record) as RunnerRecord) : null;
+  }
+
+  dirtyRunners(): RunnerRecord[] {
+    return this.sql.exec<{ record: string }>("SELECT record FROM runners WHERE dirty = 1").toArray().map((r) => JSON.parse(r.record) as RunnerRecord);
+  }
+
+  markRunnerSynced(r: RunnerRecord): void {
+    this.sql.exec("UPDATE runners SET dirty = 0 WHERE runner_id = ? AND record = ?", r.runnerId, JSON.stringify(r));
+  }
+}
+
+interface EventRow extends Record<string, SqlStorageValue> {
+  task_id: string;
+  attempt: number;
+  seq: number;
+  ts: number;
+  event: string;
+}
+
+/** Keeps what is worth quoting in the result comment: what the agent said, else its output. */
+function summarize(prev: string | null, e: AgentEvent): string | null {
+  if (e.kind === "message") return (prev ?? "") + e.text + "\n";
+  if (e.kind === "output" || e.kind === "error") return (prev ?? "") + ("text" in e ? e.text : e.message) + "\n";
+  return prev;
+}

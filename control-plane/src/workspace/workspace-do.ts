@@ -1,0 +1,211 @@
+/**
+ * WorkspaceDO: one Durable Object per workspace, a thin shell. It accepts runner and viewer
+ * WebSockets (hibernation API), answers RPC from the Worker's routes, and runs the alarm that
+ * sweeps leases and retries D1 mirroring. The logic lives in Workspace, RunnerSession,
+ * task-machine, dispatch, fanout and d1-sync. Every handler is guarded: an exception is logged
+ * with the object's id and never escapes.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { AttemptView } from "@multica/shared";
+import { CloseCode, parseFrame, PING_FRAME, PONG_FRAME, RunnerMessage } from "@multica/shared";
+import { readConfig, type Env } from "../env";
+import type { RpcError } from "../errors";
+import { closeQuietly, readAttachment, writeAttachment } from "./attachments";
+import { flushToD1 } from "./d1-sync";
+import { Fanout, viewerTag } from "./fanout";
+import { RunnerSession } from "./runner-session";
+import { toAttemptView } from "./task-machine";
+import { TaskStore } from "./task-store";
+import { readTranscript, replayToViewer, type TranscriptCursor, type TranscriptPage } from "./transcript";
+import { Workspace, type EnqueueInput } from "./workspace";
+
+/** Delay that coalesces many changes into one D1 batch. */
+const SYNC_DELAY_MS = 150;
+const SYNC_RETRY_MS = 2_000;
+
+/** Internal headers the Worker sets on requests it forwards here (never taken from clients). */
+export const INTERNAL = { workspace: "x-multica-workspace", tokenId: "x-multica-token-id" } as const;
+
+export class WorkspaceDO extends DurableObject<Env> {
+  private readonly store: TaskStore;
+  private readonly fanout: Fanout;
+  private readonly workspace: Workspace;
+  private syncTimer: ReturnType<typeof setTimeout> | null = null;
+  private syncing = false;
+  /** Earliest alarm we know is set; avoids a storage write per lease renewal. */
+  private alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new TaskStore(ctx.storage.sql);
+    this.fanout = new Fanout(ctx);
+    this.workspace = new Workspace(ctx, this.store, this.fanout, readConfig(env), () => this.changed());
+    // Runners' keep-alive pings are answered without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+    // After a restart, finish mirroring whatever the previous instance had not flushed.
+    if (this.store.hasDirty()) this.scheduleSync(0);
+  }
+
+  private get workspaceId(): string {
+    return this.store.getMeta("workspace_id") ?? "";
+  }
+
+  private bindWorkspace(id: string): void {
+    if (this.store.getMeta("workspace_id") !== id) this.store.setMeta("workspace_id", id);
+  }
+
+  // ---- RPC from the Worker's routes -------------------------------------------------------
+
+  async enqueue(workspaceId: string, input: EnqueueInput): Promise<AttemptView> {
+    this.bindWorkspace(workspaceId);
+    return toAttemptView(this.workspace.enqueue(input, Date.now()));
+  }
+
+  async cancel(taskId: string): Promise<AttemptView | RpcError> {
+    const r = this.workspace.cancel(taskId, Date.now());
+    if (r.ok) return toAttemptView(r.state);
+    if (r.reason === "unknown task") return { apiError: { status: 404, code: "not_found", message: `task ${taskId} not found in this workspace` } };
+    return { apiError: { status: 409, code: "conflict", message: `cannot cancel: ${r.reason}` } };
+  }
+
+  async getTask(taskId: string, cursor: TranscriptCursor, limit: number): Promise<{ attempts: AttemptView[]; transcript: TranscriptPage } | RpcError> {
+    const attempts = this.store.attempts(taskId);
+    if (attempts.length === 0) return { apiError: { status: 404, code: "not_found", message: `task ${taskId} not found in this workspace` } };
+    const transcript = await readTranscript(this.env.DB, this.store, taskId, cursor, limit);
+    // Re-read: the attempt may have moved on while D1 was read.
+    return { attempts: this.store.attempts(taskId).map(toAttemptView), transcript };
+  }
+
+  /** Ids of runners connected right now (D1 has the durable list). */
+  async connectedRunners(): Promise<string[]> {
+    return [...this.workspace.runnerSockets().keys()];
+  }
+
+  // ---- WebSocket upgrades -----------------------------------------------------------------
+
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const workspaceId = request.headers.get(INTERNAL.workspace);
+    if (!workspaceId || request.headers.get("upgrade") !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    this.bindWorkspace(workspaceId);
+    const { 0: client, 1: server } = new WebSocketPair();
+
+    if (url.pathname === "/runner") {
+      this.ctx.acceptWebSocket(server, ["runner"]);
+      writeAttachment(server, { role: "runner", tokenId: request.headers.get(INTERNAL.tokenId) ?? "", runnerId: null, connectedAt: Date.now() });
+      return new Response(null, { status: 101, webSocket: client });
+    }
+
+    const taskId = url.searchParams.get("taskId") ?? "";
+    if (url.pathname === "/viewer" && this.store.attempts(taskId).length > 0) {
+      this.ctx.acceptWebSocket(server, ["viewer", viewerTag(taskId)]);
+      writeAttachment(server, { role: "viewer", taskId });
+      const cursor = { attempt: Number(url.searchParams.get("attempt") ?? 0), after: Number(url.searchParams.get("after") ?? 0) };
+      this.fanout.beginReplay(server);
+      replayToViewer(this.env.DB, this.store, server, taskId, cursor)
+        .catch((err) => {
+          this.log("viewer replay failed", err);
+          closeQuietly(server, 1011, "replay failed; reconnect");
+        })
+        .finally(() => this.fanout.endReplay(server));
+      return new Response(null, { status: 101, webSocket: client });
+    }
+    return new Response("not found", { status: 404 });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    try {
+      const att = readAttachment(ws);
+      if (att?.role !== "runner") {
+        closeQuietly(ws, CloseCode.protocolError, "viewers send no messages (only 'ping')");
+        return;
+      }
+      const parsed = parseFrame(RunnerMessage, message);
+      if (!parsed.ok) {
+        closeQuietly(ws, parsed.tooBig ? CloseCode.tooBig : CloseCode.protocolError, parsed.reason);
+        return;
+      }
+      new RunnerSession(ws, att, this.workspace, this.workspaceId).handle(parsed.value, Date.now());
+    } catch (err) {
+      this.log("webSocketMessage failed", err);
+      closeQuietly(ws, 1011, "internal error; reconnect");
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      const att = readAttachment(ws);
+      if (att?.role === "runner" && att.runnerId && !this.workspace.runnerSockets().has(att.runnerId)) {
+        const rec = this.store.getRunner(att.runnerId);
+        // Leases decide the fate of its attempts: a dropped socket often comes straight back.
+        if (rec) this.store.putRunner({ ...rec, online: false, lastSeenAt: Date.now() });
+        this.changed();
+      }
+    } catch (err) {
+      this.log("webSocketClose failed", err);
+    } finally {
+      closeQuietly(ws, code, reason);
+    }
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.log("webSocketError", error);
+    closeQuietly(ws, 1011, "socket error");
+  }
+
+  // ---- Alarm: leases and D1 mirroring ------------------------------------------------------
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    try {
+      this.workspace.sweepLeases(Date.now());
+      if (this.store.hasDirty()) await this.sync();
+    } catch (err) {
+      this.log("alarm failed", err);
+    } finally {
+      this.armAlarm();
+    }
+  }
+
+  private changed(): void {
+    this.scheduleSync(SYNC_DELAY_MS);
+    this.armAlarm();
+  }
+
+  /** Keeps one alarm at the earliest lease expiry (renewals push it later; we re-arm when it fires). */
+  private armAlarm(): void {
+    const lease = this.store.nextLeaseExpiry();
+    const want = lease ?? (this.store.hasDirty() ? Date.now() + SYNC_RETRY_MS : null);
+    if (want === null || (this.alarmAt !== null && this.alarmAt <= want)) return;
+    this.alarmAt = want;
+    void this.ctx.storage.setAlarm(want);
+  }
+
+  private scheduleSync(delay: number): void {
+    if (this.syncTimer) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = null;
+      void this.sync();
+    }, delay);
+  }
+
+  private async sync(): Promise<void> {
+    // One flush at a time; and none while a viewer replays (it reads D1, then pending events).
+    if (this.syncing || this.fanout.busy) return this.scheduleSync(SYNC_DELAY_MS);
+    this.syncing = true;
+    try {
+      await flushToD1(this.env.DB, this.store, this.workspaceId, Date.now());
+      if (this.store.hasDirty()) this.scheduleSync(SYNC_DELAY_MS);
+    } catch (err) {
+      this.log("D1 mirror failed; will retry", err);
+      this.scheduleSync(SYNC_RETRY_MS);
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  private log(what: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`[WorkspaceDO ${this.workspaceId || this.ctx.id.toString()}] ${what}: ${message}`);
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The workspace's task engine, used by WorkspaceDO: applies state-machine transitions, carries
+ * out their effects (push frames to runners, queue retries, fan out to viewers), plans dispatch
+ * and sweeps expired leases. All state is in TaskStore; the only memory is caches that can be
+ * rebuilt after hibernation.
+ */
+import type { ControlMessage, RuntimeInfo } from "@multica/shared";
+import { newId } from "@multica/shared";
+import type { Config } from "../env";
+import { readAttachment, sendJson } from "./attachments";
+import { planDispatch, type QueuedAttempt, type RunnerSlots } from "./dispatch";
+import type { Fanout } from "./fanout";
+import { newAttempt, toAttemptView, transition, type AttemptState, type TaskEvent } from "./task-machine";
+import type { TaskPayload, TaskStore } from "./task-store";
+
+export interface EnqueueInput {
+  issueId: string;
+  agentId: string;
+  runtimes: string[];
+  maxAttempts: number;
+  payload: TaskPayload;
+}
+
+/** Most queued attempts looked at per dispatch pass (the rest wait for the next pass). */
+const DISPATCH_WINDOW = 500;
+
+export class Workspace {
+  constructor(
+    private readonly ctx: DurableObjectState,
+    readonly store: TaskStore,
+    readonly fanout: Fanout,
+    readonly config: Config,
+    /** Called whenever something changed that D1 should mirror, or a lease was set. */
+    private readonly onChange: () => void,
+  ) {}
+
+  /** Connected runner sockets by runner id (only those that said hello). */
+  runnerSockets(): Map<string, WebSocket> {
+    const map = new Map<string, WebSocket>();
+    for (const ws of this.ctx.getWebSockets("runner")) {
+      const a = readAttachment(ws);
+      if (a?.role === "runner" && a.runnerId) map.set(a.runnerId, ws);
+    }
+    return map;
+  }
+
+  sendToRunner(runnerId: string, message: ControlMessage): boolean {
+    const ws = this.runnerSockets().get(runnerId);
+    return ws ? sendJson(ws, message) : false;
+  }
+
+  enqueue(input: EnqueueInput, now: number): AttemptState {
+    const first = newAttempt({ taskId: newId("task"), issueId: input.issueId, agentId: input.agentId, runtimes: input.runtimes, maxAttempts: input.maxAttempts }, 1, now);
+    this.store.createTask(first, input.payload);
+    this.fanout.broadcast(first.taskId, { type: "task.status", attempt: toAttemptView(first) });
+    this.onChange();
+    this.dispatch(now);
+    return this.store.getAttempt(first.taskId, 1) ?? first;
+  }
+
+  /**
+   * Applies one event to one attempt and carries out the effects. Returns the new state, or the
+   * reason the event was refused (the state is then unchanged).
+   */
+  apply(s: AttemptState, event: TaskEvent): { ok: true; state: AttemptState } | { ok: false; reason: string } {
+    const result = transition(s, event);
+    if (!result.ok) return result;
+    const next = result.state;
+    if (next !== s) {
+      this.store.putAttempt(next);
+      if (next.status !== s.status || next.cancelRequested !== s.cancelRequested) {
+        this.fanout.broadcast(next.taskId, { type: "task.status", attempt: toAttemptView(next) });
+      }
+    }
+    for (const effect of result.effects) {
+      switch (effect.type) {
+        case "send_assign":
+          this.sendAssign(next);
+          break;
+        case "send_cancel":
+          this.sendToRunner(effect.runnerId, { type: "task.cancel", taskId: next.taskId, attempt: next.attempt, reason: effect.reason });
+          break;
+        case "retry": {
+          const retry = newAttempt(next, next.attempt + 1, event.now);
+          this.store.putAttempt(retry);
+          this.fanout.broadcast(retry.taskId, { type: "task.status", attempt: toAttemptView(retry) });
+          break;
+        }
+        case "ended":
+          break;
+      }
+    }
+    this.onChange();
+    return { ok: true, state: next };
+  }
+
+  private sendAssign(s: AttemptState): void {
+    const payload = this.store.payload(s.taskId);
+    if (!payload || !s.runnerId || !s.runtime) return;
+    const sent = this.sendToRunner(s.runnerId, {
+      type: "task.assign", taskId: s.taskId, attempt: s.attempt, runtime: s.runtime, sentAt: Date.now(),
+      issue: payload.issue, agent: payload.agent, prompt: payload.prompt,
+    });
+    // The socket vanished between planning and sending: the attempt never left, so requeue it.
+    if (!sent) this.apply(s, { type: "runner_absent", runnerId: s.runnerId, now: Date.now() });
+  }
+
+  /** Free slots of connected runners, with per-agent load. */
+  private slots(): { runners: RunnerSlots[]; agentBusy: Map<string, number> } {
+    const busyByRunner = new Map<string, number>();
+    const agentBusy = new Map<string, number>();
+    for (const h of this.store.held()) {
+      busyByRunner.set(h.runnerId, (busyByRunner.get(h.runnerId) ?? 0) + 1);
+      agentBusy.set(h.agentId, (agentBusy.get(h.agentId) ?? 0) + 1);
+    }
+    const runners: RunnerSlots[] = [];
+    for (const runnerId of this.runnerSockets().keys()) {
+      const rec = this.store.getRunner(runnerId);
+      if (!rec) continue;
+      runners.push({ runnerId, runtimes: new Set(rec.runtimes.map((r: RuntimeInfo) => r.key)), concurrency: rec.concurrency, busy: busyByRunner.get(runnerId) ?? 0 });
+    }
+    return { runners, agentBusy };
+  }
+
+  /** Pushes queued attempts to runners with a matching runtime and a free slot. */
+  dispatch(now: number): number {
+    const queued = this.store.queued(DISPATCH_WINDOW);
+    if (queued.length === 0) return 0;
+    const { runners, agentBusy } = this.slots();
+    if (runners.length === 0) return 0;
+    const byKey = new Map(queued.map((q) => [`${q.taskId}#${q.attempt}`, q]));
+    const candidates: QueuedAttempt[] = queued.map((q) => ({
+      key: `${q.taskId}#${q.attempt}`, agentId: q.agentId, runtimes: q.runtimes, maxConcurrent: this.store.payload(q.taskId)?.maxConcurrent ?? 1,
+    }));
+    let placed = 0;
+    for (const p of planDispatch(candidates, runners, agentBusy)) {
+      const s = byKey.get(p.key);
+      if (s && this.apply(s, { type: "dispatch", runnerId: p.runnerId, runtime: p.runtime, now, leaseMs: this.config.leaseMs }).ok) placed += 1;
+    }
+    return placed;
+  }
+
+  /** An explicit claim of one queued task by a runner: check-and-set, so only one can win. */
+  claim(runnerId: string, taskId: string, now: number): { ok: true } | { ok: false; reason: string } {
+    const s = this.store.latestAttempt(taskId);
+    if (!s) return { ok: false, reason: "unknown task" };
+    if (s.status !== "queued") return { ok: false, reason: `task is ${s.status}` };
+    const { runners } = this.slots();
+    const me = runners.find((r) => r.runnerId === runnerId);
+    if (!me) return { ok: false, reason: "runner is not registered" };
+    if (me.busy >= me.concurrency) return { ok: false, reason: "runner has no free slot" };
+    const runtime = s.runtimes.find((k) => me.runtimes.has(k));
+    if (!runtime) return { ok: false, reason: "runner has none of the agent's runtimes" };
+    const r = this.apply(s, { type: "dispatch", runnerId, runtime, now, leaseMs: this.config.leaseMs });
+    return r.ok ? { ok: true } : r;
+  }
+
+  cancel(taskId: string, now: number): { ok: true; state: AttemptState } | { ok: false; reason: string } {
+    const s = this.store.latestAttempt(taskId);
+    if (!s) return { ok: false, reason: "unknown task" };
+    const r = this.apply(s, { type: "cancel", now });
+    if (r.ok) this.dispatch(now);
+    return r;
+  }
+
+  /** Marks attempts whose lease ran out as lost (queuing retries) and dispatches the retries. */
+  sweepLeases(now: number): number {
+    const expired = this.store.expiredLeases(now);
+    for (const s of expired) this.apply(s, { type: "lease_expired", now });
+    if (expired.length > 0) this.dispatch(now);
+    return expired.length;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The runtimes this runner offers: one `command:<name>` per configured command, plus the agent
+ * CLIs found on PATH. runner.ts builds it once at start, reports `runtimes()` in `hello`, and the
+ * job runner asks it for the adapter of each assigned attempt.
+ */
+import type { RuntimeInfo } from "@multica/shared";
+import { execa } from "execa";
+import type { RunnerConfig } from "../config";
+import type { Logger } from "../log";
+import type { AgentAdapter } from "./adapter";
+import { CommandAdapter, findExecutable } from "./command";
+
+/** Agent CLIs the runner looks for. Detected ones are reported; running them comes later. */
+export const AGENT_CLIS = ["claude", "codex", "gemini", "opencode", "cursor-agent", "copilot"] as const;
+
+/** How long `<cli> --version` may take before the CLI is reported without a version. */
+const DETECT_TIMEOUT_MS = 5000;
+
+type Entry = { info: RuntimeInfo; adapter: AgentAdapter | null };
+
+export type Resolved = { ok: true; adapter: AgentAdapter } | { ok: false; error: string };
+
+export class RuntimeRegistry {
+  private readonly entries = new Map<string, Entry>();
+
+  /** `adapter: null` marks a runtime that is detected but cannot be run by this version. */
+  constructor(entries: Entry[]) {
+    for (const e of entries) this.entries.set(e.info.key, e);
+  }
+
+  /** What `hello.runtimes` reports. */
+  runtimes(): RuntimeInfo[] {
+    return [...this.entries.values()].map((e) => e.info);
+  }
+
+  /** The adapter for an assigned runtime, or the error the attempt should fail with. */
+  resolve(key: string): Resolved {
+    const entry = this.entries.get(key);
+    if (entry?.adapter) return { ok: true, adapter: entry.adapter };
+    if (entry) return { ok: false, error: `runtime ${key} is detected but not supported by this runner version yet` };
+    const offered = [...this.entries.keys()].join(", ") || "none";
+    return { ok: false, error: `runtime ${key} is not available on this runner (it offers: ${offered})` };
+  }
+}
+
+/** Detects everything in parallel. Configured commands whose executable is missing are left out, with a warning. */
+export async function buildRegistry(config: RunnerConfig, log: Logger): Promise<RuntimeRegistry> {
+  const options = { baseEnv: config.childEnv, cancelGraceMs: config.cancelGraceMs };
+  const commands = config.commands.map((c) => new CommandAdapter(c, options));
+  const [commandInfos, cliInfos] = await Promise.all([
+    Promise.all(commands.map((a) => a.detect())),
+    Promise.all(AGENT_CLIS.map((cli) => detectAgentCli(cli, config.childEnv, log))),
+  ]);
+  const entries: Entry[] = [];
+  commands.forEach((adapter, i) => {
+    const info = commandInfos[i];
+    if (info) entries.push({ info, adapter });
+    else log.warn(`runtime ${adapter.key} not offered: its command ${JSON.stringify(config.commands[i]?.command)} was not found on PATH`);
+  });
+  for (const info of cliInfos) if (info) entries.push({ info, adapter: null });
+  return new RuntimeRegistry(entries);
+}
+
+/** Looks for `cli` on PATH and asks it for its version; null when it is not installed. */
+export async function detectAgentCli(cli: string, env: Record<string, string>, log: Logger): Promise<RuntimeInfo | null> {
+  const path = findExecutable(cli, env.PATH ?? "");
+  if (!path) return null;
+  const result = await execa(path, ["--version"], {
+    stdin: "ignore",
+    env,
+    extendEnv: false,
+    timeout: DETECT_TIMEOUT_MS,
+    reject: false,
+    maxBuffer: 64 * 1024,
+  });
+  if (result.failed) {
+    const why = result.timedOut ? `timed out after ${DETECT_TIMEOUT_MS / 1000}s` : result.shortMessage.split("\n")[0];
+    log.warn(`found ${cli} at ${path} but \`${cli} --version\` failed (${why}); reporting it without a version`);
+    return { key: cli, version: null };
+  }
+  return { key: cli, version: parseVersion(String(result.stdout)) };
+}
+
+/** The first version-looking token of `--version` output (`1.2.3`), else its first line; null if empty. */
+export function parseVersion(output: string): string | null {
+  const firstLine = output.split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
+  const match = /\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.-]+)?/.exec(firstLine);
+  const version = match ? match[0] : firstLine;
+  return version === "" ? null : version.slice(0, 120);
+}

@@ -1,0 +1,68 @@
+/**
+ * The runner's JSON config file: its schema and how it is read. Used only by config.ts, which
+ * merges it under flags and environment variables.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+/** Names of configured commands become runtime keys `command:<name>`, so they follow RuntimeKey. */
+const COMMAND_NAME = /^[A-Za-z0-9._-]{1,60}$/;
+
+export const CommandEntry = z.strictObject({
+  /** Executable: a name looked up on PATH or an absolute path. */
+  command: z.string().min(1),
+  /** Arguments; every `{prompt}` is replaced by the task prompt. */
+  args: z.array(z.string()).default([]),
+  /** Extra environment variables for the process. */
+  env: z.record(z.string(), z.string()).default({}),
+  /** Kill the attempt (status failed) after this many seconds; no limit when absent. */
+  timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+});
+
+export const ConfigFile = z.strictObject({
+  url: z.string().optional(),
+  token: z.string().optional(),
+  name: z.string().optional(),
+  concurrency: z.number().optional(),
+  dataDir: z.string().optional(),
+  cancelGraceMs: z.number().optional(),
+  commands: z
+    .record(
+      z.string().regex(COMMAND_NAME, "command names may only hold letters, digits, '.', '_' and '-'"),
+      CommandEntry,
+    )
+    .default({}),
+});
+export type ConfigFile = z.infer<typeof ConfigFile>;
+
+/** Why the config file could not be used; the message is one line, ready for the user. */
+export class ConfigFileError extends Error {}
+
+/**
+ * Reads and validates the config file. Returns `null` when the file does not exist and
+ * `required` is false (the default path is optional; an explicit one is not).
+ */
+export function readConfigFile(path: string, required: boolean): ConfigFile | null {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && !required) return null;
+    if (code === "ENOENT") throw new ConfigFileError(`config file ${path} does not exist`);
+    throw new ConfigFileError(`cannot read config file ${path}: ${code ?? String(err)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigFileError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = ConfigFile.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+    throw new ConfigFileError(`config file ${path}: ${where}${issue?.message ?? "invalid"}`);
+  }
+  return parsed.data;
+}

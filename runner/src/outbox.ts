@@ -1,0 +1,290 @@
+/**
+ * The outbox: a local libSQL file (<dataDir>/runner.db) holding everything the control plane has
+ * not acknowledged yet, so nothing an agent produced is lost when the network or the runner dies.
+ * The job runner stores attempts, events and reports here; the transcript sender reads them back
+ * to send and deletes them on `ack` / `report.ack`.
+ *
+ * Rules: an event is sent only after it is durably stored (the sender is told through
+ * `onStored`); events are deleted when an ack with seq ≥ theirs arrives; the report is stored
+ * after the attempt's last event and deleted, with the attempt, on `report.ack`.
+ *
+ * Size: this is disk, so it may grow while the control plane is unreachable (a chatty agent
+ * writes a few MB per hour); what stays bounded is memory: at most MAX_PENDING events wait for
+ * the next write, and `append` makes producers wait beyond that.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Client, createClient, type InStatement } from "@libsql/client";
+import { AgentEvent, type ControlTaskAssign, newId, type RunnerTaskReport, type SequencedEvent } from "@multica/shared";
+import { describeError, type Logger } from "./log";
+import { OUTBOX_SCHEMA } from "./outbox-schema";
+
+export interface AttemptRef {
+  taskId: string;
+  attempt: number;
+}
+
+/** An attempt the outbox still holds, as the sender needs it after (re)connecting. */
+export interface StoredAttempt extends AttemptRef {
+  state: "running" | "finished";
+  /** Seq of the last event stored for the attempt (0 when none). */
+  lastSeq: number;
+}
+
+/** The report fields the job runner provides; `type` and `lastSeq` are filled in here. */
+export type ReportBody = Omit<RunnerTaskReport, "type" | "lastSeq">;
+
+/** Writes are coalesced for this long, so a burst of output becomes one transaction. */
+const FLUSH_DELAY_MS = 5;
+/** Events waiting in memory for a write; `append` waits for the flush beyond this. */
+const MAX_PENDING = 2000;
+/** Delay before retrying a failed write (disk full, locked file); appends wait meanwhile. */
+const RETRY_DELAY_MS = 1000;
+
+const key = (ref: AttemptRef) => `${ref.taskId}#${ref.attempt}`;
+
+type PendingEvent = { ref: AttemptRef; seq: number; ts: number; json: string };
+type Write = { statements: InStatement[]; stored: AttemptRef[]; done: () => void };
+
+export class Outbox {
+  /** Called after events or a report of this attempt became durable; set by the sender. */
+  onStored: (ref: AttemptRef) => void = () => {};
+
+  private readonly lastSeq = new Map<string, number>();
+  private pending: PendingEvent[] = [];
+  private acks = new Map<string, { ref: AttemptRef; seq: number }>();
+  private extra: Write[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private flushed: { promise: Promise<void>; resolve: () => void } | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly db: Client,
+    readonly runnerId: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Opens (creating if needed) `<dataDir>/runner.db` and loads or makes the persistent runner id. */
+  static async open(dataDir: string, log: Logger): Promise<Outbox> {
+    mkdirSync(dataDir, { recursive: true });
+    // One connection: pragmas are per connection, and writes are serialized here anyway.
+    const db = createClient({ url: `file:${join(dataDir, "runner.db")}`, concurrency: 1 });
+    await db.execute("PRAGMA journal_mode=WAL");
+    // NORMAL in WAL mode survives a crash of this process (the case that matters: the control
+    // plane holds the copy after ack); only a power loss may drop the last few transactions.
+    await db.execute("PRAGMA synchronous=NORMAL");
+    await db.executeMultiple(OUTBOX_SCHEMA);
+    await db.execute({ sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('runner_id', ?)", args: [newId("runner")] });
+    const row = await db.execute("SELECT value FROM meta WHERE key = 'runner_id'");
+    const outbox = new Outbox(db, String(row.rows[0]?.value), log);
+    for (const a of await outbox.attempts()) outbox.lastSeq.set(key(a), a.lastSeq);
+    return outbox;
+  }
+
+  /**
+   * Gives every attempt left `running` by a previous process a `lost` report after its stored
+   * events, so the control plane learns and can retry. Call once, before running anything.
+   */
+  async recoverInterrupted(): Promise<AttemptRef[]> {
+    const running = (await this.attempts()).filter((a) => a.state === "running");
+    for (const a of running) {
+      await this.finish(a, {
+        taskId: a.taskId,
+        attempt: a.attempt,
+        status: "lost",
+        exit: { exitCode: null, signal: null, error: "runner restarted while the attempt was running", durationMs: 0 },
+        sessionId: null,
+        usage: null,
+      });
+    }
+    return running.map(({ taskId, attempt }) => ({ taskId, attempt }));
+  }
+
+  /** Records an assigned attempt as running, durably. False when the outbox already has it. */
+  async begin(assign: ControlTaskAssign): Promise<boolean> {
+    const ref = { taskId: assign.taskId, attempt: assign.attempt };
+    if (this.lastSeq.has(key(ref))) return false;
+    this.lastSeq.set(key(ref), 0);
+    await this.write([
+      {
+        sql: "INSERT INTO attempts (task_id, attempt, state, assign_json, last_seq) VALUES (?, ?, 'running', ?, 0)",
+        args: [ref.taskId, ref.attempt, JSON.stringify(assign)],
+      },
+    ], []);
+    return true;
+  }
+
+  /** Numbers and queues an event for storage. Resolves at once unless too many are waiting. */
+  append(ref: AttemptRef, event: AgentEvent): Promise<void> {
+    const k = key(ref);
+    const seq = (this.lastSeq.get(k) ?? 0) + 1;
+    this.lastSeq.set(k, seq);
+    this.pending.push({ ref, seq, ts: Date.now(), json: JSON.stringify(event) });
+    this.schedule();
+    return this.pending.length >= MAX_PENDING ? this.nextFlush() : Promise.resolve();
+  }
+
+  /** Stores the attempt's report after all its events; `lastSeq` is the last appended seq. */
+  async finish(ref: AttemptRef, body: ReportBody): Promise<RunnerTaskReport> {
+    const report: RunnerTaskReport = { type: "task.report", ...body, lastSeq: this.lastSeq.get(key(ref)) ?? 0 };
+    await this.write([
+      {
+        sql: "INSERT OR REPLACE INTO reports (task_id, attempt, report_json) VALUES (?, ?, ?)",
+        args: [ref.taskId, ref.attempt, JSON.stringify(report)],
+      },
+      { sql: "UPDATE attempts SET state = 'finished' WHERE task_id = ? AND attempt = ?", args: [ref.taskId, ref.attempt] },
+    ], [ref]);
+    return report;
+  }
+
+  /** The control plane stored everything up to `seq`: those events may go (coalesced). */
+  ack(ref: AttemptRef, seq: number): void {
+    const prev = this.acks.get(key(ref));
+    if (!prev || prev.seq < seq) this.acks.set(key(ref), { ref, seq });
+    this.schedule();
+  }
+
+  /** The report is stored by the control plane: forget the attempt entirely. */
+  async reportAcked(ref: AttemptRef): Promise<void> {
+    const args = [ref.taskId, ref.attempt];
+    await this.write([
+      { sql: "DELETE FROM events WHERE task_id = ? AND attempt = ?", args },
+      { sql: "DELETE FROM reports WHERE task_id = ? AND attempt = ?", args },
+      { sql: "DELETE FROM attempts WHERE task_id = ? AND attempt = ?", args },
+    ], []);
+    this.lastSeq.delete(key(ref));
+  }
+
+  /** Attempts still held, oldest first. */
+  async attempts(): Promise<StoredAttempt[]> {
+    const rs = await this.db.execute("SELECT task_id, attempt, state, last_seq FROM attempts ORDER BY rowid");
+    return rs.rows.map((r) => ({
+      taskId: String(r.task_id),
+      attempt: Number(r.attempt),
+      state: r.state === "running" ? "running" : "finished",
+      lastSeq: Number(r.last_seq),
+    }));
+  }
+
+  /** Stored events of an attempt with seq > `afterSeq`, in order, at most `limit`. */
+  async eventsAfter(ref: AttemptRef, afterSeq: number, limit: number): Promise<SequencedEvent[]> {
+    const rs = await this.db.execute({
+      sql: "SELECT seq, ts, event_json FROM events WHERE task_id = ? AND attempt = ? AND seq > ? ORDER BY seq LIMIT ?",
+      args: [ref.taskId, ref.attempt, afterSeq, limit],
+    });
+    return rs.rows.map((r) => ({ seq: Number(r.seq), ts: Number(r.ts), event: this.readEvent(String(r.event_json), ref) }));
+  }
+
+  /** The stored report of an attempt, if it has finished. */
+  async report(ref: AttemptRef): Promise<RunnerTaskReport | null> {
+    const rs = await this.db.execute({
+      sql: "SELECT report_json FROM reports WHERE task_id = ? AND attempt = ?",
+      args: [ref.taskId, ref.attempt],
+    });
+    const row = rs.rows[0];
+    return row ? (JSON.parse(String(row.report_json)) as RunnerTaskReport) : null;
+  }
+
+  /** Writes what is pending and closes the file. */
+  async close(): Promise<void> {
+    await this.flushNow();
+    this.closed = true;
+    this.db.close();
+  }
+
+  /** Resolves once everything appended or acked so far is written. */
+  flushNow(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.flushing = this.flushing.then(() => this.flush());
+    return this.flushing;
+  }
+
+  private readEvent(json: string, ref: AttemptRef): AgentEvent {
+    let parsed: unknown = null;
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      // reported below
+    }
+    const result = AgentEvent.safeParse(parsed);
+    if (result.success) return result.data;
+    this.log.error(`outbox: a stored event of ${ref.taskId}/${ref.attempt} is unreadable; sending a placeholder`);
+    return { kind: "error", message: "this event could not be read back from the runner's outbox" };
+  }
+
+  /** Queues statements to run in the next transaction, after the pending events. */
+  private write(statements: InStatement[], stored: AttemptRef[]): Promise<void> {
+    return new Promise((done) => {
+      this.extra.push({ statements, stored, done });
+      void this.flushNow();
+    });
+  }
+
+  private schedule(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => void this.flushNow(), this.pending.length >= MAX_PENDING ? 0 : FLUSH_DELAY_MS);
+  }
+
+  private nextFlush(): Promise<void> {
+    if (!this.flushed) {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.flushed = { promise, resolve };
+    }
+    return this.flushed.promise;
+  }
+
+  /** One transaction: pending events (and each attempt's last_seq), acks, then queued writes. */
+  private async flush(): Promise<void> {
+    const events = this.pending;
+    const acks = [...this.acks.values()];
+    const extra = this.extra;
+    if (events.length === 0 && acks.length === 0 && extra.length === 0) return;
+    this.pending = [];
+    this.acks = new Map();
+    this.extra = [];
+    const lastByAttempt = new Map<string, PendingEvent>();
+    const statements: InStatement[] = events.map((e) => {
+      lastByAttempt.set(key(e.ref), e);
+      return {
+        sql: "INSERT OR REPLACE INTO events (task_id, attempt, seq, ts, event_json) VALUES (?, ?, ?, ?, ?)",
+        args: [e.ref.taskId, e.ref.attempt, e.seq, e.ts, e.json],
+      };
+    });
+    for (const e of lastByAttempt.values()) {
+      statements.push({
+        sql: "UPDATE attempts SET last_seq = max(last_seq, ?) WHERE task_id = ? AND attempt = ?",
+        args: [e.seq, e.ref.taskId, e.ref.attempt],
+      });
+    }
+    for (const a of acks) {
+      statements.push({
+        sql: "DELETE FROM events WHERE task_id = ? AND attempt = ? AND seq <= ?",
+        args: [a.ref.taskId, a.ref.attempt, a.seq],
+      });
+    }
+    for (const w of extra) statements.push(...w.statements);
+    try {
+      await this.db.batch(statements, "write");
+    } catch (err) {
+      // Nothing was written: put it all back in order and try again later; appends wait meanwhile.
+      this.log.error(`outbox: write failed, retrying in ${RETRY_DELAY_MS / 1000}s: ${describeError(err)}`);
+      this.pending = events.concat(this.pending);
+      for (const a of acks) if ((this.acks.get(key(a.ref))?.seq ?? -1) < a.seq) this.acks.set(key(a.ref), a);
+      this.extra = extra.concat(this.extra);
+      await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+      if (!this.closed) void this.flushNow();
+      return;
+    }
+    const waiting = this.flushed;
+    this.flushed = null;
+    waiting?.resolve();
+    for (const w of extra) w.done();
+    const touched = new Map<string, AttemptRef>();
+    for (const e of lastByAttempt.values()) touched.set(key(e.ref), e.ref);
+    for (const w of extra) for (const ref of w.stored) touched.set(key(ref), ref);
+    for (const ref of touched.values()) this.onStored(ref);
+  }
+}

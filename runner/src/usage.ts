@@ -1,0 +1,92 @@
+/**
+ * The `--help` text of multica-runner. Kept apart from config.ts so the parser stays short;
+ * every flag listed here must exist in config.ts and the other way round.
+ */
+import { VERSION } from "./version";
+
+/** Full help: usage, flags with their variables and defaults, the config file, exit codes, examples. */
+export function usageText(): string {
+  return `multica-runner ${VERSION}
+Runs AI coding agents for a Multica workspace on this machine. It keeps one outbound
+WebSocket to the control plane, takes the tasks assigned to it, runs them as local
+processes and streams their output back. Nothing it has produced is lost when the
+network or the runner itself goes down: output is stored locally until acknowledged.
+
+Usage:
+  multica-runner [flags]
+
+Flags (each can also be set by an environment variable or in the config file;
+flags win over variables, variables over the file, the file over defaults):
+  --url <url>            Control plane URL, e.g. https://multica.example.com
+                         env MULTICA_URL, file "url"; required
+  --token <token>        Runner token of your workspace (a token of kind "runner")
+                         env MULTICA_TOKEN, file "token"; required. Prefer the
+                         variable or the file: flags are visible in \`ps\`.
+  --name <name>          Name shown for this runner in the workspace
+                         env MULTICA_NAME, file "name"; default: the host name
+  --concurrency <n>      Attempts to run at the same time, 1 to 64
+                         env MULTICA_CONCURRENCY, file "concurrency"; default 2
+  --config <file>        JSON config file (see below)
+                         env MULTICA_CONFIG; default $XDG_CONFIG_HOME/multica/runner.json
+                         or ~/.config/multica/runner.json (may be absent)
+  --data-dir <dir>       Where the runner keeps its id, its outbox (runner.db) and
+                         the work directories of attempts (work/<task>-<attempt>)
+                         env MULTICA_DATA_DIR, file "dataDir"; default
+                         $XDG_DATA_HOME/multica-runner/<name> or
+                         ~/.local/share/multica-runner/<name>
+  --cancel-grace <ms>    On cancel, time between SIGTERM and SIGKILL of the process tree
+                         env MULTICA_CANCEL_GRACE_MS, file "cancelGraceMs"; default 5000
+  -h, --help             Show this help
+  -v, --version          Print the version
+
+Runtimes:
+  Agent CLIs found on PATH (claude, codex, gemini, opencode, cursor-agent, copilot)
+  are reported with their version; this version runs only configured commands, and
+  fails tasks assigned to a detected CLI with a clear error. Each entry of "commands"
+  in the config file becomes the runtime "command:<name>". A command gets:
+    - "{prompt}" in its args replaced by the task prompt,
+    - the variables MULTICA_PROMPT, MULTICA_TASK_ID, MULTICA_ATTEMPT,
+      MULTICA_ISSUE_TITLE and MULTICA_WORKDIR (the runner token is not passed on),
+    - a fresh empty working directory <data-dir>/work/<task>-<attempt>, so relative
+      paths in args resolve there: use absolute paths for scripts.
+  Every line it prints becomes part of the task transcript. Exit code 0 means
+  succeeded, anything else failed.
+
+Config file (JSON; every key optional):
+  {
+    "url": "https://multica.example.com",
+    "token": "tok_…",
+    "name": "build-box",
+    "concurrency": 4,
+    "dataDir": "/var/lib/multica-runner",
+    "cancelGraceMs": 5000,
+    "commands": {
+      "echo": {
+        "command": "node",
+        "args": ["/opt/agents/echo.js", "{prompt}"],
+        "env": { "LOG_LEVEL": "debug" },
+        "timeoutSeconds": 3600
+      }
+    }
+  }
+  A relative "dataDir" is relative to the config file.
+
+Signals:
+  The first SIGINT or SIGTERM stops gracefully: running attempts are cancelled and
+  their reports delivered (up to about 10 s). A second one exits at once; what was
+  not yet acknowledged stays in the outbox and is sent on the next start.
+
+Exit codes:
+  0    stopped normally
+  1    unexpected internal error (e.g. the data directory is not writable)
+  2    bad flags, environment variables or config file
+  3    the control plane refused this runner for good (bad or revoked token,
+       unsupported protocol version, or replaced by another runner with the same id)
+  130  / 143  stopped at once by a second SIGINT / SIGTERM
+
+Examples:
+  MULTICA_TOKEN=tok_… multica-runner --url https://multica.example.com
+  multica-runner --config ./runner.json --name laptop --concurrency 4
+  MULTICA_URL=http://127.0.0.1:8787 MULTICA_TOKEN=tok_… multica-runner --data-dir /tmp/r1
+`;
+}

@@ -1,0 +1,140 @@
+/**
+ * Control plane integration: real workerd (wrangler dev), real D1 migrations, real WebSockets.
+ * A raw protocol client plays the runner so each frame is under the test's control.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ControlTaskAssign } from "@multica/shared";
+import { startControlPlane, waitFor, type TestControlPlane } from "./helpers/control-plane";
+import { RawRunner, Viewer } from "./helpers/sockets";
+
+let cp: TestControlPlane;
+let runnerToken: string;
+
+beforeAll(async () => {
+  cp = await startControlPlane({ LEASE_MS: "2000" });
+  runnerToken = await cp.runnerToken();
+});
+afterAll(async () => {
+  await cp?.stop();
+});
+
+const ev = (seq: number, text: string) => ({ seq, ts: Date.now(), event: { kind: "output" as const, stream: "stdout" as const, text } });
+
+describe("task lifecycle over the protocol", () => {
+  it("pushes an assigned task to a connected runner, streams to viewers, stores the result", async () => {
+    const runner = await RawRunner.connect(cp.url, runnerToken);
+    const welcome = await runner.hello("rnr_lifecycle01", ["command:echo"]);
+    expect(welcome).toMatchObject({ type: "welcome", leaseMs: 2000, revoked: [] });
+
+    const { taskId, issueId } = await cp.api.assignNew(["command:echo"]);
+    const assign = (await runner.next((m) => m.type === "task.assign")) as ControlTaskAssign;
+    expect(assign).toMatchObject({ taskId, attempt: 1, runtime: "command:echo", issue: { id: issueId, title: "test issue" } });
+    expect(assign.prompt).toContain("do the thing");
+
+    const viewer = await Viewer.connect(cp.url, cp.workspaceId, cp.adminToken, taskId);
+    await viewer.next((m) => m.type === "replay.done");
+    runner.send({ type: "task.started", taskId, attempt: 1 });
+    runner.send({ type: "task.events", taskId, attempt: 1, events: [ev(1, "one"), ev(2, "two")] });
+    runner.send({ type: "task.events", taskId, attempt: 1, events: [ev(2, "two"), ev(3, "three")] }); // overlap: resend
+    await runner.next((m) => m.type === "ack" && m.seq === 3);
+    runner.send({ type: "task.report", taskId, attempt: 1, status: "succeeded", lastSeq: 3, exit: { exitCode: 0, signal: null, error: null, durationMs: 5 }, sessionId: null, usage: null });
+    await runner.next((m) => m.type === "report.ack");
+
+    await viewer.next((m) => m.type === "task.status" && m.attempt.status === "succeeded");
+    expect(viewer.texts()).toEqual(["one", "two", "three"]);
+    const statuses = viewer.received.flatMap((m) => (m.type === "task.status" ? [m.attempt.status] : []));
+    expect(statuses).toEqual(["running", "succeeded"]);
+
+    const task = await cp.api.task(taskId);
+    expect(task.body.task).toMatchObject({ status: "succeeded", exitCode: 0, lastSeq: 3 });
+    expect(task.body.transcript.events.map((e) => e.event.text)).toEqual(["one", "two", "three"]);
+
+    // The result lands on the issue as a comment once mirrored to D1.
+    const issue = await waitFor(async () => {
+      const r = await cp.api.get<{ issue: { status: string }; comments: { body: string }[]; tasks: { status: string }[] }>(`/issues/${issueId}`);
+      return r.body.comments.length > 0 && r.body.tasks[0]?.status === "succeeded" ? r.body : null;
+    }, 10_000, "result comment");
+    expect(issue.issue.status).toBe("done");
+    expect(issue.comments[0]!.body).toMatch(/^Attempt 1 succeeded on runner rnr_lifecycle01/);
+    expect(issue.comments[0]!.body).toContain("three");
+    viewer.close();
+    runner.close();
+  });
+
+  it("replays what a late viewer missed, from a given seq", async () => {
+    const runner = await RawRunner.connect(cp.url, runnerToken);
+    await runner.hello("rnr_replay0001", ["command:replay"]);
+    const { taskId } = await cp.api.assignNew(["command:replay"]);
+    await runner.next((m) => m.type === "task.assign");
+    runner.send({ type: "task.events", taskId, attempt: 1, events: [1, 2, 3, 4, 5].map((i) => ev(i, `line ${i}`)) });
+    await runner.next((m) => m.type === "ack" && m.seq === 5);
+    const late = await Viewer.connect(cp.url, cp.workspaceId, cp.adminToken, taskId, "&attempt=1&after=2");
+    const done = await late.next((m) => m.type === "replay.done");
+    expect(done).toMatchObject({ replayed: 3 });
+    runner.send({ type: "task.events", taskId, attempt: 1, events: [ev(6, "line 6")] });
+    await late.next((m) => m.type === "task.event" && m.seq === 6);
+    expect(late.texts()).toEqual(["line 3", "line 4", "line 5", "line 6"]);
+    late.close();
+    runner.close();
+  });
+
+  it("marks an attempt lost when its runner vanishes and pushes attempt 2 to another runner", async () => {
+    const a = await RawRunner.connect(cp.url, runnerToken);
+    await a.hello("rnr_vanish0001", ["command:lease"]);
+    const { taskId } = await cp.api.assignNew(["command:lease"]);
+    await a.next((m) => m.type === "task.assign");
+    a.send({ type: "task.started", taskId, attempt: 1 });
+    a.ws.terminate();
+    const b = await RawRunner.connect(cp.url, runnerToken);
+    await b.hello("rnr_vanish0002", ["command:lease"]);
+    const second = await b.next((m) => m.type === "task.assign", 10_000);
+    expect(second).toMatchObject({ taskId, attempt: 2 });
+    const task = await cp.api.task(taskId);
+    expect(task.body.attempts.map((t) => [t.attempt, t.status, t.runnerId])).toEqual([
+      [1, "lost", "rnr_vanish0001"],
+      [2, "dispatched", "rnr_vanish0002"],
+    ]);
+    b.close();
+  });
+
+  it("gives a task to exactly one of 100 runners racing to claim it", async () => {
+    const { taskId } = await cp.api.assignNew(["command:race"]);
+    const runners = await Promise.all(Array.from({ length: 100 }, () => RawRunner.connect(cp.url, runnerToken)));
+    runners.forEach((r, i) => {
+      r.send({ type: "hello", protocol: 1, runnerId: `rnr_race${String(i).padStart(4, "0")}`, name: `race-${i}`, version: "t", concurrency: 1, runtimes: [{ key: "command:race", version: null }], active: [] });
+      r.send({ type: "task.claim", taskId });
+    });
+    await Promise.all(runners.map((r) => r.next((m) => m.type === "claim.result")));
+    await new Promise((r) => setTimeout(r, 300));
+    const holders = runners.filter((r) => r.received.some((m) => m.type === "task.assign"));
+    expect(holders).toHaveLength(1);
+    const wins = runners.flatMap((r) => r.received.filter((m) => m.type === "claim.result" && m.ok));
+    expect(wins.length).toBeLessThanOrEqual(1);
+    const task = await cp.api.task(taskId);
+    expect(task.body.attempts).toHaveLength(1);
+    const holderHello = runners.indexOf(holders[0]!);
+    expect(task.body.task.runnerId).toBe(`rnr_race${String(holderHello).padStart(4, "0")}`);
+    for (const r of runners) r.close();
+  });
+
+  it("cancels a queued task at once and pushes cancel for a running one", async () => {
+    const queued = await cp.api.assignNew(["command:nobody-has-this"]);
+    const c1 = await cp.api.post<{ task: { status: string } }>(`/tasks/${queued.taskId}/cancel`);
+    expect(c1.status).toBe(202);
+    expect(c1.body.task.status).toBe("cancelled");
+    const again = await cp.api.post<{ error: { code: string } }>(`/tasks/${queued.taskId}/cancel`);
+    expect(again).toMatchObject({ status: 409, body: { error: { code: "conflict" } } });
+
+    const runner = await RawRunner.connect(cp.url, runnerToken);
+    await runner.hello("rnr_cancel0001", ["command:cancel"]);
+    const { taskId } = await cp.api.assignNew(["command:cancel"]);
+    await runner.next((m) => m.type === "task.assign");
+    runner.send({ type: "task.started", taskId, attempt: 1 });
+    await cp.api.post(`/tasks/${taskId}/cancel`);
+    await runner.next((m) => m.type === "task.cancel" && m.taskId === taskId);
+    runner.send({ type: "task.report", taskId, attempt: 1, status: "cancelled", lastSeq: 0, exit: { exitCode: null, signal: "SIGTERM", error: null, durationMs: 1 }, sessionId: null, usage: null });
+    await runner.next((m) => m.type === "report.ack");
+    expect((await cp.api.task(taskId)).body.task.status).toBe("cancelled");
+    runner.close();
+  });
+});

@@ -24,14 +24,16 @@ export interface ChunkRow {
 /** Splits one attempt's pending events (in seq order) into D1 rows. */
 export function toChunks(taskId: string, attempt: number, events: SequencedEvent[]): ChunkRow[] {
   const chunks: ChunkRow[] = [];
+  const encoder = new TextEncoder();
   let current: SequencedEvent[] = [];
-  let bytes = 0;
+  let bytes = 2; // the array's brackets
   for (const e of events) {
-    const size = JSON.stringify(e).length;
+    // UTF-8 bytes, plus the comma that separates it from the previous event.
+    const size = encoder.encode(JSON.stringify(e)).byteLength + 1;
     if (current.length >= CHUNK_EVENTS || (current.length > 0 && bytes + size > CHUNK_BYTES)) {
       chunks.push({ taskId, attempt, events: current });
       current = [];
-      bytes = 0;
+      bytes = 2;
     }
     current.push(e);
     bytes += size;

@@ -26,12 +26,8 @@ export const ConfigFile = z.strictObject({
   concurrency: z.number().optional(),
   dataDir: z.string().optional(),
   cancelGraceMs: z.number().optional(),
-  commands: z
-    .record(
-      z.string().regex(COMMAND_NAME, "command names may only hold letters, digits, '.', '_' and '-'"),
-      CommandEntry,
-    )
-    .default({}),
+  /** Keys are checked against COMMAND_NAME after parsing (zod's record-key errors say too little). */
+  commands: z.record(z.string(), CommandEntry).default({}),
 });
 export type ConfigFile = z.infer<typeof ConfigFile>;
 
@@ -63,6 +59,13 @@ export function readConfigFile(path: string, required: boolean): ConfigFile | nu
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
     throw new ConfigFileError(`config file ${path}: ${where}${issue?.message ?? "invalid"}`);
+  }
+  for (const name of Object.keys(parsed.data.commands)) {
+    if (!COMMAND_NAME.test(name)) {
+      throw new ConfigFileError(
+        `config file ${path}: commands.${JSON.stringify(name)}: command names may only hold letters, digits, '.', '_' and '-' (at most 60)`,
+      );
+    }
   }
   return parsed.data;
 }

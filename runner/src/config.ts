@@ -72,8 +72,7 @@ export function parseCli(argv: string[], system: Partial<ConfigSystem> = {}): Cl
   try {
     values = parseFlags(argv);
   } catch (err) {
-    // parseArgs messages are one line already, e.g. "Unknown option '--foo'…".
-    throw new ConfigError(`${(err as Error).message.split("\n")[0]} (see --help)`);
+    throw new ConfigError(`${describeFlagError(err as NodeJS.ErrnoException)} (see --help)`);
   }
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
@@ -89,6 +88,16 @@ function parseFlags(argv: string[]) {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
   if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
   return values;
+}
+
+/** parseArgs errors are long and generic; say what was wrong in a few words. */
+function describeFlagError(err: NodeJS.ErrnoException): string {
+  const flag = /--[A-Za-z0-9-]+/.exec(err.message)?.[0] ?? /'(-[^' ]+)/.exec(err.message)?.[1] ?? "";
+  if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown flag ${flag}`;
+  if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    return err.message.includes("does not take") ? `${flag} takes no value` : `${flag} needs a value, e.g. ${flag} <value>`;
+  }
+  return err.message.split("\n")[0] ?? "invalid arguments";
 }
 
 function buildConfig(flags: ReturnType<typeof parseFlags>, sys: ConfigSystem): RunnerConfig {

@@ -15,14 +15,18 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Client, createClient, type InStatement } from "@libsql/client";
-import { AgentEvent, type ControlTaskAssign, newId, type RunnerTaskReport, type SequencedEvent } from "@multica/shared";
+import {
+  AgentEvent,
+  type AttemptRef,
+  type ControlTaskAssign,
+  newId,
+  type RunnerTaskReport,
+  type SequencedEvent,
+} from "@multica/shared";
 import { describeError, type Logger } from "./log";
 import { OUTBOX_SCHEMA } from "./outbox-schema";
 
-export interface AttemptRef {
-  taskId: string;
-  attempt: number;
-}
+export type { AttemptRef };
 
 /** An attempt the outbox still holds, as the sender needs it after (re)connecting. */
 export interface StoredAttempt extends AttemptRef {
@@ -174,6 +178,21 @@ export class Outbox {
       args: [ref.taskId, ref.attempt, afterSeq, limit],
     });
     return rs.rows.map((r) => ({ seq: Number(r.seq), ts: Number(r.ts), event: this.readEvent(String(r.event_json), ref) }));
+  }
+
+  /**
+   * Where sending starts for an attempt: the first stored (unacked) seq, or null when none is
+   * stored, and the last seq ever stored. Null when the outbox no longer holds the attempt.
+   */
+  async sendStart(ref: AttemptRef): Promise<{ firstSeq: number | null; lastSeq: number } | null> {
+    const rs = await this.db.execute({
+      sql: `SELECT a.last_seq AS last_seq, (SELECT min(seq) FROM events e WHERE e.task_id = a.task_id AND e.attempt = a.attempt) AS first_seq
+            FROM attempts a WHERE a.task_id = ? AND a.attempt = ?`,
+      args: [ref.taskId, ref.attempt],
+    });
+    const row = rs.rows[0];
+    if (!row) return null;
+    return { firstSeq: row.first_seq === null ? null : Number(row.first_seq), lastSeq: Number(row.last_seq) };
   }
 
   /** The stored report of an attempt, if it has finished. */

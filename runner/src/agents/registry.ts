@@ -74,7 +74,7 @@ export async function detectAgentCli(cli: string, env: Record<string, string>, l
     maxBuffer: 64 * 1024,
   });
   if (result.failed) {
-    const why = result.timedOut ? `timed out after ${DETECT_TIMEOUT_MS / 1000}s` : result.shortMessage.split("\n")[0];
+    const why = result.timedOut ? `timed out after ${DETECT_TIMEOUT_MS / 1000}s` : (result.shortMessage ?? "").split("\n")[0];
     log.warn(`found ${cli} at ${path} but \`${cli} --version\` failed (${why}); reporting it without a version`);
     return { key: cli, version: null };
   }

@@ -72,6 +72,7 @@ export class RunnerSession {
     }
     writeAttachment(this.ws, { ...this.att, runnerId: m.runnerId });
     this.att.runnerId = m.runnerId;
+    this.w.forgetSockets();
     this.w.store.putRunner({
       runnerId: m.runnerId, name: m.name, version: m.version, concurrency: m.concurrency, runtimes: m.runtimes,
       online: true, connectedAt: now, lastSeenAt: now,

@@ -23,7 +23,7 @@ export interface RunnerRecord {
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tasks (task_id TEXT PRIMARY KEY, payload TEXT NOT NULL, latest_attempt INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (task_id TEXT PRIMARY KEY, payload TEXT NOT NULL, latest_attempt INTEGER NOT NULL, max_concurrent INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS attempts (
   task_id TEXT NOT NULL, attempt INTEGER NOT NULL, state TEXT NOT NULL,
   status TEXT NOT NULL, runner_id TEXT, lease_expires_at INTEGER, queued_at INTEGER NOT NULL, agent_id TEXT NOT NULL,
@@ -57,7 +57,10 @@ export class TaskStore {
   }
 
   createTask(first: AttemptState, payload: TaskPayload): void {
-    this.sql.exec("INSERT INTO tasks (task_id, payload, latest_attempt) VALUES (?, ?, ?)", first.taskId, JSON.stringify(payload), first.attempt);
+    this.sql.exec(
+      "INSERT INTO tasks (task_id, payload, latest_attempt, max_concurrent) VALUES (?, ?, ?, ?)",
+      first.taskId, JSON.stringify(payload), first.attempt, payload.maxConcurrent,
+    );
     this.putAttempt(first);
   }
 
@@ -94,8 +97,16 @@ export class TaskStore {
     return this.rows("SELECT state FROM attempts WHERE task_id = ? ORDER BY attempt", taskId);
   }
 
-  queued(limit: number): AttemptState[] {
-    return this.rows("SELECT state FROM attempts WHERE status = 'queued' ORDER BY queued_at, task_id LIMIT ?", limit);
+  /** Oldest queued attempts first, with their agent's concurrency limit (read without the payload). */
+  queued(limit: number): (AttemptState & { maxConcurrent: number })[] {
+    return this.sql
+      .exec<{ state: string; max_concurrent: number }>(
+        `SELECT a.state, t.max_concurrent FROM attempts a JOIN tasks t ON t.task_id = a.task_id
+         WHERE a.status = 'queued' ORDER BY a.queued_at, a.task_id LIMIT ?`,
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ ...(JSON.parse(r.state) as AttemptState), maxConcurrent: r.max_concurrent }));
   }
 
   /** Attempts dispatched to or running on `runnerId`. */

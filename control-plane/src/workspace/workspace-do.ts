@@ -135,6 +135,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     try {
       const att = readAttachment(ws);
+      if (att?.role === "runner") this.workspace.forgetSockets();
       if (att?.role === "runner" && att.runnerId && !this.workspace.runnerSockets().has(att.runnerId)) {
         const rec = this.store.getRunner(att.runnerId);
         // Leases decide the fate of its attempts: a dropped socket often comes straight back.

@@ -21,8 +21,14 @@ export interface EnqueueInput {
   payload: TaskPayload;
 }
 
-/** Most queued attempts looked at per dispatch pass (the rest wait for the next pass). */
-const DISPATCH_WINDOW = 500;
+/**
+ * How many queued attempts one dispatch pass looks at: a few per free slot, so a long queue does
+ * not make every report expensive. Attempts of agents at their concurrency limit can fill the
+ * window and hold back others until those agents finish; the bound keeps that pass cheap.
+ */
+const WINDOW_PER_SLOT = 4;
+const MIN_WINDOW = 50;
+const MAX_WINDOW = 1000;
 
 export class Workspace {
   constructor(
@@ -34,14 +40,26 @@ export class Workspace {
     private readonly onChange: () => void,
   ) {}
 
+  /** Cache of runnerSockets(); dropped on every runner hello or close, rebuilt after hibernation. */
+  private sockets: Map<string, WebSocket> | null = null;
+
   /** Connected runner sockets by runner id (only those that said hello). */
   runnerSockets(): Map<string, WebSocket> {
+    if (this.sockets) return this.sockets;
     const map = new Map<string, WebSocket>();
     for (const ws of this.ctx.getWebSockets("runner")) {
+      // A socket whose close is being handled is still listed; it no longer counts.
+      if (ws.readyState !== WebSocket.OPEN) continue;
       const a = readAttachment(ws);
       if (a?.role === "runner" && a.runnerId) map.set(a.runnerId, ws);
     }
+    this.sockets = map;
     return map;
+  }
+
+  /** Call when a runner socket said hello or closed. */
+  forgetSockets(): void {
+    this.sockets = null;
   }
 
   sendToRunner(runnerId: string, message: ControlMessage): boolean {
@@ -124,14 +142,13 @@ export class Workspace {
 
   /** Pushes queued attempts to runners with a matching runtime and a free slot. */
   dispatch(now: number): number {
-    const queued = this.store.queued(DISPATCH_WINDOW);
-    if (queued.length === 0) return 0;
     const { runners, agentBusy } = this.slots();
-    if (runners.length === 0) return 0;
+    const free = runners.reduce((n, r) => n + Math.max(0, r.concurrency - r.busy), 0);
+    if (free === 0) return 0;
+    const queued = this.store.queued(Math.min(MAX_WINDOW, Math.max(MIN_WINDOW, free * WINDOW_PER_SLOT)));
+    if (queued.length === 0) return 0;
     const byKey = new Map(queued.map((q) => [`${q.taskId}#${q.attempt}`, q]));
-    const candidates: QueuedAttempt[] = queued.map((q) => ({
-      key: `${q.taskId}#${q.attempt}`, agentId: q.agentId, runtimes: q.runtimes, maxConcurrent: this.store.payload(q.taskId)?.maxConcurrent ?? 1,
-    }));
+    const candidates: QueuedAttempt[] = queued.map((q) => ({ key: `${q.taskId}#${q.attempt}`, agentId: q.agentId, runtimes: q.runtimes, maxConcurrent: q.maxConcurrent }));
     let placed = 0;
     for (const p of planDispatch(candidates, runners, agentBusy)) {
       const s = byKey.get(p.key);

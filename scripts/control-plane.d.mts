@@ -1,6 +1,8 @@
 export interface ControlPlaneProcess {
   url: string;
   port: number;
+  /** Chrome DevTools protocol port of the Worker (for profiling). */
+  inspectorPort: number;
   pid: number;
   /** SIGTERM the wrangler process group and wait for it. */
   stop(): Promise<void>;

@@ -74,7 +74,7 @@ export async function launchControlPlane(opts) {
       clearTimeout(timer);
     }
   };
-  return { url, port, pid: child.pid, stop: stopWith("SIGTERM"), kill: stopWith("SIGKILL"), output: () => output };
+  return { url, port, inspectorPort: inspector, pid: child.pid, stop: stopWith("SIGTERM"), kill: stopWith("SIGKILL"), output: () => output };
 }
 
 function killGroup(pid, signal) {

@@ -7,6 +7,7 @@ import { z } from "zod";
 
 /** Names of configured commands become runtime keys `command:<name>`, so they follow RuntimeKey. */
 const COMMAND_NAME = /^[A-Za-z0-9._-]{1,60}$/;
+const MAX_COMMANDS = 40;
 
 export const CommandEntry = z.strictObject({
   /** Executable: a name looked up on PATH or an absolute path. */
@@ -60,7 +61,10 @@ export function readConfigFile(path: string, required: boolean): ConfigFile | nu
     const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
     throw new ConfigFileError(`config file ${path}: ${where}${issue?.message ?? "invalid"}`);
   }
-  for (const name of Object.keys(parsed.data.commands)) {
+  const names = Object.keys(parsed.data.commands);
+  // hello reports at most 50 runtimes, and the agent CLIs take a few of them.
+  if (names.length > MAX_COMMANDS) throw new ConfigFileError(`config file ${path}: at most ${MAX_COMMANDS} commands (got ${names.length})`);
+  for (const name of names) {
     if (!COMMAND_NAME.test(name)) {
       throw new ConfigFileError(
         `config file ${path}: commands.${JSON.stringify(name)}: command names may only hold letters, digits, '.', '_' and '-' (at most 60)`,

@@ -9,22 +9,23 @@
  * after the attempt's last event and deleted, with the attempt, on `report.ack`.
  *
  * Size: this is disk, so it may grow while the control plane is unreachable (a chatty agent
- * writes a few MB per hour); what stays bounded is memory: at most MAX_PENDING events wait for
- * the next write, and `append` makes producers wait beyond that.
+ * writes a few MB per hour); what stays bounded is memory: see outbox-writer.ts for the write
+ * queue and transcript-sender.ts for the send window.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Client, createClient, type InStatement } from "@libsql/client";
+import { type Client, createClient } from "@libsql/client";
 import {
   AgentEvent,
   type AttemptRef,
   type ControlTaskAssign,
   newId,
-  type RunnerTaskReport,
+  RunnerTaskReport,
   type SequencedEvent,
 } from "@multica/shared";
-import { describeError, type Logger } from "./log";
+import type { Logger } from "./log";
 import { OUTBOX_SCHEMA } from "./outbox-schema";
+import { OutboxWriter } from "./outbox-writer";
 
 export type { AttemptRef };
 
@@ -38,36 +39,25 @@ export interface StoredAttempt extends AttemptRef {
 /** The report fields the job runner provides; `type` and `lastSeq` are filled in here. */
 export type ReportBody = Omit<RunnerTaskReport, "type" | "lastSeq">;
 
-/** Writes are coalesced for this long, so a burst of output becomes one transaction. */
-const FLUSH_DELAY_MS = 5;
-/** Events waiting in memory for a write; `append` waits for the flush beyond this. */
-const MAX_PENDING = 2000;
-/** Delay before retrying a failed write (disk full, locked file); appends wait meanwhile. */
-const RETRY_DELAY_MS = 1000;
-
 const key = (ref: AttemptRef) => `${ref.taskId}#${ref.attempt}`;
 
-type PendingEvent = { ref: AttemptRef; seq: number; ts: number; json: string };
-type Write = { statements: InStatement[]; stored: AttemptRef[]; done: () => void };
-
 export class Outbox {
-  /** Called after events or a report of this attempt became durable; set by the sender. */
-  onStored: (ref: AttemptRef) => void = () => {};
-
+  /** Last seq given out per attempt (stored or still queued). */
   private readonly lastSeq = new Map<string, number>();
-  private pending: PendingEvent[] = [];
-  private acks = new Map<string, { ref: AttemptRef; seq: number }>();
-  private extra: Write[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> = Promise.resolve();
-  private flushed: { promise: Promise<void>; resolve: () => void } | null = null;
-  private closed = false;
+  private readonly writer: OutboxWriter;
 
   private constructor(
     private readonly db: Client,
     readonly runnerId: string,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.writer = new OutboxWriter(db, log);
+  }
+
+  /** Called after events or a report of this attempt became durable; set by the sender. */
+  set onStored(listener: (ref: AttemptRef) => void) {
+    this.writer.onStored = listener;
+  }
 
   /** Opens (creating if needed) `<dataDir>/runner.db` and loads or makes the persistent runner id. */
   static async open(dataDir: string, log: Logger): Promise<Outbox> {
@@ -110,7 +100,7 @@ export class Outbox {
     const ref = { taskId: assign.taskId, attempt: assign.attempt };
     if (this.lastSeq.has(key(ref))) return false;
     this.lastSeq.set(key(ref), 0);
-    await this.write([
+    await this.writer.write([
       {
         sql: "INSERT INTO attempts (task_id, attempt, state, assign_json, last_seq) VALUES (?, ?, 'running', ?, 0)",
         args: [ref.taskId, ref.attempt, JSON.stringify(assign)],
@@ -124,15 +114,13 @@ export class Outbox {
     const k = key(ref);
     const seq = (this.lastSeq.get(k) ?? 0) + 1;
     this.lastSeq.set(k, seq);
-    this.pending.push({ ref, seq, ts: Date.now(), json: JSON.stringify(event) });
-    this.schedule();
-    return this.pending.length >= MAX_PENDING ? this.nextFlush() : Promise.resolve();
+    return this.writer.addEvent(ref, seq, JSON.stringify(event));
   }
 
   /** Stores the attempt's report after all its events; `lastSeq` is the last appended seq. */
   async finish(ref: AttemptRef, body: ReportBody): Promise<RunnerTaskReport> {
     const report: RunnerTaskReport = { type: "task.report", ...body, lastSeq: this.lastSeq.get(key(ref)) ?? 0 };
-    await this.write([
+    await this.writer.write([
       {
         sql: "INSERT OR REPLACE INTO reports (task_id, attempt, report_json) VALUES (?, ?, ?)",
         args: [ref.taskId, ref.attempt, JSON.stringify(report)],
@@ -144,15 +132,13 @@ export class Outbox {
 
   /** The control plane stored everything up to `seq`: those events may go (coalesced). */
   ack(ref: AttemptRef, seq: number): void {
-    const prev = this.acks.get(key(ref));
-    if (!prev || prev.seq < seq) this.acks.set(key(ref), { ref, seq });
-    this.schedule();
+    this.writer.addAck(ref, seq);
   }
 
   /** The report is stored by the control plane: forget the attempt entirely. */
   async reportAcked(ref: AttemptRef): Promise<void> {
     const args = [ref.taskId, ref.attempt];
-    await this.write([
+    await this.writer.write([
       { sql: "DELETE FROM events WHERE task_id = ? AND attempt = ?", args },
       { sql: "DELETE FROM reports WHERE task_id = ? AND attempt = ?", args },
       { sql: "DELETE FROM attempts WHERE task_id = ? AND attempt = ?", args },
@@ -202,108 +188,38 @@ export class Outbox {
       args: [ref.taskId, ref.attempt],
     });
     const row = rs.rows[0];
-    return row ? (JSON.parse(String(row.report_json)) as RunnerTaskReport) : null;
+    if (!row) return null;
+    const parsed = RunnerTaskReport.safeParse(safeJson(String(row.report_json)));
+    if (parsed.success) return parsed.data;
+    this.log.error(`outbox: the stored report of ${ref.taskId}/${ref.attempt} is unreadable; reporting the attempt lost`);
+    const exit = { exitCode: null, signal: null, error: "the report could not be read back from the runner's outbox", durationMs: 0 };
+    return { type: "task.report", ...ref, status: "lost", lastSeq: this.lastSeq.get(key(ref)) ?? 0, exit, sessionId: null, usage: null };
   }
 
   /** Writes what is pending and closes the file. */
   async close(): Promise<void> {
-    await this.flushNow();
-    this.closed = true;
+    await this.writer.close();
     this.db.close();
   }
 
   /** Resolves once everything appended or acked so far is written. */
   flushNow(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.flushing = this.flushing.then(() => this.flush());
-    return this.flushing;
+    return this.writer.flushNow();
   }
 
   private readEvent(json: string, ref: AttemptRef): AgentEvent {
-    let parsed: unknown = null;
-    try {
-      parsed = JSON.parse(json);
-    } catch {
-      // reported below
-    }
-    const result = AgentEvent.safeParse(parsed);
+    const result = AgentEvent.safeParse(safeJson(json));
     if (result.success) return result.data;
     this.log.error(`outbox: a stored event of ${ref.taskId}/${ref.attempt} is unreadable; sending a placeholder`);
     return { kind: "error", message: "this event could not be read back from the runner's outbox" };
   }
+}
 
-  /** Queues statements to run in the next transaction, after the pending events. */
-  private write(statements: InStatement[], stored: AttemptRef[]): Promise<void> {
-    return new Promise((done) => {
-      this.extra.push({ statements, stored, done });
-      void this.flushNow();
-    });
-  }
-
-  private schedule(): void {
-    if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => void this.flushNow(), this.pending.length >= MAX_PENDING ? 0 : FLUSH_DELAY_MS);
-  }
-
-  private nextFlush(): Promise<void> {
-    if (!this.flushed) {
-      let resolve = () => {};
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.flushed = { promise, resolve };
-    }
-    return this.flushed.promise;
-  }
-
-  /** One transaction: pending events (and each attempt's last_seq), acks, then queued writes. */
-  private async flush(): Promise<void> {
-    const events = this.pending;
-    const acks = [...this.acks.values()];
-    const extra = this.extra;
-    if (events.length === 0 && acks.length === 0 && extra.length === 0) return;
-    this.pending = [];
-    this.acks = new Map();
-    this.extra = [];
-    const lastByAttempt = new Map<string, PendingEvent>();
-    const statements: InStatement[] = events.map((e) => {
-      lastByAttempt.set(key(e.ref), e);
-      return {
-        sql: "INSERT OR REPLACE INTO events (task_id, attempt, seq, ts, event_json) VALUES (?, ?, ?, ?, ?)",
-        args: [e.ref.taskId, e.ref.attempt, e.seq, e.ts, e.json],
-      };
-    });
-    for (const e of lastByAttempt.values()) {
-      statements.push({
-        sql: "UPDATE attempts SET last_seq = max(last_seq, ?) WHERE task_id = ? AND attempt = ?",
-        args: [e.seq, e.ref.taskId, e.ref.attempt],
-      });
-    }
-    for (const a of acks) {
-      statements.push({
-        sql: "DELETE FROM events WHERE task_id = ? AND attempt = ? AND seq <= ?",
-        args: [a.ref.taskId, a.ref.attempt, a.seq],
-      });
-    }
-    for (const w of extra) statements.push(...w.statements);
-    try {
-      await this.db.batch(statements, "write");
-    } catch (err) {
-      // Nothing was written: put it all back in order and try again later; appends wait meanwhile.
-      this.log.error(`outbox: write failed, retrying in ${RETRY_DELAY_MS / 1000}s: ${describeError(err)}`);
-      this.pending = events.concat(this.pending);
-      for (const a of acks) if ((this.acks.get(key(a.ref))?.seq ?? -1) < a.seq) this.acks.set(key(a.ref), a);
-      this.extra = extra.concat(this.extra);
-      await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
-      if (!this.closed) void this.flushNow();
-      return;
-    }
-    const waiting = this.flushed;
-    this.flushed = null;
-    waiting?.resolve();
-    for (const w of extra) w.done();
-    const touched = new Map<string, AttemptRef>();
-    for (const e of lastByAttempt.values()) touched.set(key(e.ref), e.ref);
-    for (const w of extra) for (const ref of w.stored) touched.set(key(ref), ref);
-    for (const ref of touched.values()) this.onStored(ref);
+/** JSON.parse that yields null instead of throwing; rows are validated with zod after. */
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
 }

@@ -10,6 +10,14 @@ import type { AttemptState } from "./task-machine";
 /** What the Durable Object needs to build a `task.assign` frame for any attempt. */
 export type TaskPayload = Pick<ControlTaskAssign, "issue" | "agent" | "prompt"> & { maxConcurrent: number };
 
+export interface QueuedRow {
+  taskId: string;
+  attempt: number;
+  agentId: string;
+  runtimes: string[];
+  maxConcurrent: number;
+}
+
 export interface RunnerRecord {
   runnerId: string;
   name: string;
@@ -23,13 +31,14 @@ export interface RunnerRecord {
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tasks (task_id TEXT PRIMARY KEY, payload TEXT NOT NULL, latest_attempt INTEGER NOT NULL, max_concurrent INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (
+  task_id TEXT PRIMARY KEY, payload TEXT NOT NULL, latest_attempt INTEGER NOT NULL, max_concurrent INTEGER NOT NULL, runtimes TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS attempts (
   task_id TEXT NOT NULL, attempt INTEGER NOT NULL, state TEXT NOT NULL,
   status TEXT NOT NULL, runner_id TEXT, lease_expires_at INTEGER, queued_at INTEGER NOT NULL, agent_id TEXT NOT NULL,
   summary TEXT, dirty INTEGER NOT NULL DEFAULT 1, result_posted INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (task_id, attempt));
-CREATE INDEX IF NOT EXISTS attempts_status ON attempts (status, queued_at);
+CREATE INDEX IF NOT EXISTS attempts_queue ON attempts (status, queued_at, task_id);
 CREATE INDEX IF NOT EXISTS attempts_runner ON attempts (runner_id, status);
 CREATE INDEX IF NOT EXISTS attempts_dirty ON attempts (dirty);
 CREATE TABLE IF NOT EXISTS events (
@@ -58,8 +67,8 @@ export class TaskStore {
 
   createTask(first: AttemptState, payload: TaskPayload): void {
     this.sql.exec(
-      "INSERT INTO tasks (task_id, payload, latest_attempt, max_concurrent) VALUES (?, ?, ?, ?)",
-      first.taskId, JSON.stringify(payload), first.attempt, payload.maxConcurrent,
+      "INSERT INTO tasks (task_id, payload, latest_attempt, max_concurrent, runtimes) VALUES (?, ?, ?, ?, ?)",
+      first.taskId, JSON.stringify(payload), first.attempt, payload.maxConcurrent, JSON.stringify(first.runtimes),
     );
     this.putAttempt(first);
   }
@@ -97,16 +106,24 @@ export class TaskStore {
     return this.rows("SELECT state FROM attempts WHERE task_id = ? ORDER BY attempt", taskId);
   }
 
-  /** Oldest queued attempts first, with their agent's concurrency limit (read without the payload). */
-  queued(limit: number): (AttemptState & { maxConcurrent: number })[] {
+  /**
+   * Oldest queued attempts first: just what dispatch planning needs. Dispatch runs on every
+   * report, so this reads narrow columns and never the full state or payload.
+   */
+  queued(limit: number, offset = 0, skipAgents: readonly string[] = []): QueuedRow[] {
+    // The inner query walks the (status, queued_at, task_id) index and stops at LIMIT; agents
+    // already at their concurrency limit are skipped here rather than read and rejected.
     return this.sql
-      .exec<{ state: string; max_concurrent: number }>(
-        `SELECT a.state, t.max_concurrent FROM attempts a JOIN tasks t ON t.task_id = a.task_id
-         WHERE a.status = 'queued' ORDER BY a.queued_at, a.task_id LIMIT ?`,
-        limit,
+      .exec<{ task_id: string; attempt: number; agent_id: string; runtimes: string; max_concurrent: number }>(
+        `SELECT a.task_id, a.attempt, a.agent_id, t.runtimes, t.max_concurrent
+         FROM (SELECT task_id, attempt, agent_id, queued_at FROM attempts
+               WHERE status = 'queued' AND agent_id NOT IN (SELECT value FROM json_each(?))
+               ORDER BY queued_at, task_id LIMIT ? OFFSET ?) a
+         JOIN tasks t ON t.task_id = a.task_id ORDER BY a.queued_at, a.task_id`,
+        JSON.stringify(skipAgents), limit, offset,
       )
       .toArray()
-      .map((r) => ({ ...(JSON.parse(r.state) as AttemptState), maxConcurrent: r.max_concurrent }));
+      .map((r) => ({ taskId: r.task_id, attempt: r.attempt, agentId: r.agent_id, runtimes: JSON.parse(r.runtimes) as string[], maxConcurrent: r.max_concurrent }));
   }
 
   /** Attempts dispatched to or running on `runnerId`. */

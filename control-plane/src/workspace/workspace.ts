@@ -22,13 +22,13 @@ export interface EnqueueInput {
 }
 
 /**
- * How many queued attempts one dispatch pass looks at: a few per free slot, so a long queue does
- * not make every report expensive. Attempts of agents at their concurrency limit can fill the
- * window and hold back others until those agents finish; the bound keeps that pass cheap.
+ * Dispatch reads the queue in pages of a few attempts per free slot, so a long queue does not
+ * make every report expensive, and stops after MAX_SCAN attempts: if that many queued attempts
+ * all belong to agents at their concurrency limit, the rest wait for the next pass.
  */
-const WINDOW_PER_SLOT = 4;
-const MIN_WINDOW = 50;
-const MAX_WINDOW = 1000;
+const PAGE_PER_SLOT = 2;
+const MIN_PAGE = 8;
+const MAX_SCAN = 1000;
 
 export class Workspace {
   constructor(
@@ -39,6 +39,12 @@ export class Workspace {
     /** Called whenever something changed that D1 should mirror, or a lease was set. */
     private readonly onChange: () => void,
   ) {}
+
+  /**
+   * Last known concurrency limit per agent, learnt from queued rows: lets dispatch skip agents
+   * at their limit inside the queue query. Only an optimization; empty after hibernation.
+   */
+  private readonly agentLimits = new Map<string, number>();
 
   /** Cache of runnerSockets(); dropped on every runner hello or close, rebuilt after hibernation. */
   private sockets: Map<string, WebSocket> | null = null;
@@ -143,16 +149,28 @@ export class Workspace {
   /** Pushes queued attempts to runners with a matching runtime and a free slot. */
   dispatch(now: number): number {
     const { runners, agentBusy } = this.slots();
-    const free = runners.reduce((n, r) => n + Math.max(0, r.concurrency - r.busy), 0);
-    if (free === 0) return 0;
-    const queued = this.store.queued(Math.min(MAX_WINDOW, Math.max(MIN_WINDOW, free * WINDOW_PER_SLOT)));
-    if (queued.length === 0) return 0;
-    const byKey = new Map(queued.map((q) => [`${q.taskId}#${q.attempt}`, q]));
-    const candidates: QueuedAttempt[] = queued.map((q) => ({ key: `${q.taskId}#${q.attempt}`, agentId: q.agentId, runtimes: q.runtimes, maxConcurrent: q.maxConcurrent }));
+    let free = runners.reduce((n, r) => n + Math.max(0, r.concurrency - r.busy), 0);
     let placed = 0;
-    for (const p of planDispatch(candidates, runners, agentBusy)) {
-      const s = byKey.get(p.key);
-      if (s && this.apply(s, { type: "dispatch", runnerId: p.runnerId, runtime: p.runtime, now, leaseMs: this.config.leaseMs }).ok) placed += 1;
+    for (let offset = 0; free > 0 && offset < MAX_SCAN; ) {
+      const page = Math.max(MIN_PAGE, free * PAGE_PER_SLOT);
+      const saturated = [...agentBusy].filter(([agent, busy]) => busy >= (this.agentLimits.get(agent) ?? Infinity)).map(([agent]) => agent);
+      const queued = this.store.queued(page, offset - placed, saturated);
+      if (queued.length === 0) break;
+      for (const q of queued) this.agentLimits.set(q.agentId, q.maxConcurrent);
+      const byKey = new Map(queued.map((q) => [`${q.taskId}#${q.attempt}`, q]));
+      const candidates: QueuedAttempt[] = queued.map((q) => ({ key: `${q.taskId}#${q.attempt}`, agentId: q.agentId, runtimes: q.runtimes, maxConcurrent: q.maxConcurrent }));
+      for (const p of planDispatch(candidates, runners, agentBusy)) {
+        const q = byKey.get(p.key);
+        const s = q ? this.store.getAttempt(q.taskId, q.attempt) : null;
+        if (!s || !this.apply(s, { type: "dispatch", runnerId: p.runnerId, runtime: p.runtime, now, leaseMs: this.config.leaseMs }).ok) continue;
+        placed += 1;
+        free -= 1;
+        const runner = runners.find((r) => r.runnerId === p.runnerId);
+        if (runner) runner.busy += 1;
+        agentBusy.set(s.agentId, (agentBusy.get(s.agentId) ?? 0) + 1);
+      }
+      if (queued.length < page) break;
+      offset += queued.length;
     }
     return placed;
   }

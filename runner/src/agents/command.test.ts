@@ -58,6 +58,15 @@ describe("command adapter", () => {
     expect(outcome).toMatchObject({ status: "succeeded", exit: { exitCode: 0, signal: null, error: null } });
   });
 
+  it("pauses a process whose events are not being read instead of buffering its output", async () => {
+    const run = start(adapter("lines.mjs", ["100000", "0", "0"]));
+    const settled = await Promise.race([run.outcome.then(() => "exited"), new Promise((r) => setTimeout(() => r("blocked"), 500))]);
+    expect(settled).toBe("blocked"); // ~1.3 MB of output cannot all fit in the pipe and a 1,024-event buffer
+    const [events, outcome] = await collect(run);
+    expect(texts(events, "stdout")).toHaveLength(100_000);
+    expect(outcome.status).toBe("succeeded");
+  });
+
   it("fails with the exit code on a non-zero exit", async () => {
     const [events, outcome] = await collect(start(adapter("lines.mjs", ["1", "0", "7"])));
     expect(events.at(-1)).toEqual({ kind: "lifecycle", phase: "exited", detail: "exit code 7" });

@@ -150,7 +150,7 @@ function startCommand(cfg: CommandRuntimeConfig, ctx: AgentStartContext, opts: C
     }
     queue.push({ kind: "lifecycle", phase: "exited", detail: signal ? `signal ${signal}` : `exit code ${exitCode}` });
     queue.close();
-    const finalStop = stop as Stop | null;
+    const finalStop: Stop | null = stop;
     const status = finalStop?.kind === "cancel" ? "cancelled" : finalStop === null && exitCode === 0 ? "succeeded" : "failed";
     const error =
       finalStop?.kind === "cancel"

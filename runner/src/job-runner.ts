@@ -1,0 +1,154 @@
+/**
+ * Runs assigned attempts: records each in the outbox, starts it through its runtime's adapter
+ * in a fresh work dir, stores every event it produces, and stores its report when it ends.
+ * runner.ts feeds it `task.assign` / `task.cancel` frames and asks it what is active.
+ */
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { AgentEvent, AttemptRef, ControlTaskAssign, ReportStatus } from "@multica/shared";
+import type { RunningAgent } from "./agents/adapter";
+import type { RuntimeRegistry } from "./agents/registry";
+import { describeError, type Logger } from "./log";
+import type { Outbox, ReportBody } from "./outbox";
+
+export interface JobRunnerOptions {
+  outbox: Outbox;
+  registry: RuntimeRegistry;
+  dataDir: string;
+  concurrency: number;
+  log: Logger;
+  /** The agent process of an attempt is up (send `task.started`). */
+  onStarted: (ref: AttemptRef) => void;
+}
+
+type Job = {
+  ref: AttemptRef;
+  /** Passed the checks (capacity, runtime) and holds a slot; refused attempts never do. */
+  accepted: boolean;
+  agent: RunningAgent | null;
+  cancelReason: string | null;
+  started: boolean;
+  done: Promise<void>;
+};
+
+const key = (ref: AttemptRef) => `${ref.taskId}#${ref.attempt}`;
+const label = (ref: AttemptRef) => `${ref.taskId}/${ref.attempt}`;
+
+export class JobRunner {
+  private readonly jobs = new Map<string, Job>();
+  private stopping = false;
+
+  constructor(private readonly o: JobRunnerOptions) {}
+
+  /** Attempts this process holds, for `hello.active` and `heartbeat` (at most `concurrency`). */
+  active(): AttemptRef[] {
+    return [...this.jobs.values()].filter((j) => j.accepted).map((j) => j.ref);
+  }
+
+  /** Attempts whose process is up. */
+  started(): AttemptRef[] {
+    return [...this.jobs.values()].filter((j) => j.started).map((j) => j.ref);
+  }
+
+  /** Starts an assigned attempt in the background. Duplicate assigns are ignored. */
+  assign(msg: ControlTaskAssign): void {
+    const ref = { taskId: msg.taskId, attempt: msg.attempt };
+    if (this.jobs.has(key(ref))) {
+      this.o.log.warn(`task ${label(ref)} is already running here; ignoring a repeated assign`);
+      return;
+    }
+    const job: Job = { ref, accepted: false, agent: null, cancelReason: null, started: false, done: Promise.resolve() };
+    this.jobs.set(key(ref), job);
+    job.done = this.run(job, msg)
+      .catch((err) => this.crashed(job, err))
+      .finally(() => this.jobs.delete(key(ref)));
+  }
+
+  /** Cancels a running attempt; false when this process does not run it. */
+  cancel(ref: AttemptRef, reason: string): boolean {
+    const job = this.jobs.get(key(ref));
+    if (!job) return false;
+    job.cancelReason ??= reason;
+    job.agent?.cancel(reason);
+    return true;
+  }
+
+  /** Refuses further assigns and cancels everything; resolves when every report is stored. */
+  async stopAll(reason: string): Promise<void> {
+    this.stopping = true;
+    for (const job of this.jobs.values()) this.cancel(job.ref, reason);
+    await Promise.all([...this.jobs.values()].map((j) => j.done));
+  }
+
+  /** SIGKILLs every process tree now, synchronously; for an immediate exit. */
+  killAllNow(): void {
+    for (const job of this.jobs.values()) job.agent?.killNow();
+  }
+
+  private async run(job: Job, msg: ControlTaskAssign): Promise<void> {
+    const { ref } = job;
+    const startedAt = Date.now();
+    if (!(await this.o.outbox.begin(msg))) {
+      this.o.log.warn(`task ${label(ref)} was already run by this runner; ignoring a repeated assign`);
+      return;
+    }
+    this.o.log.info(`task ${label(ref)} assigned: runtime ${msg.runtime}, issue "${msg.issue.title.slice(0, 80)}"`);
+    const refuse = (status: ReportStatus, error: string) => this.refuse(job, status, error, startedAt);
+    if (this.stopping) return refuse("lost", "runner is stopping");
+    if (this.active().length >= this.o.concurrency) return refuse("failed", `runner is at its concurrency limit (${this.o.concurrency})`);
+    const resolved = this.o.registry.resolve(msg.runtime);
+    if (!resolved.ok) return refuse("failed", resolved.error);
+    job.accepted = true;
+    const workDir = join(this.o.dataDir, "work", `${ref.taskId}-${ref.attempt}`);
+    try {
+      await rm(workDir, { recursive: true, force: true });
+      await mkdir(workDir, { recursive: true });
+    } catch (err) {
+      return refuse("failed", `could not create the work directory ${workDir}: ${describeError(err)}`);
+    }
+    if (job.cancelReason !== null) return refuse("cancelled", `cancelled before start: ${job.cancelReason}`);
+
+    const agent = resolved.adapter.start({ ...ref, prompt: msg.prompt, issue: msg.issue, agent: msg.agent, workDir });
+    job.agent = agent;
+    if (job.cancelReason !== null) agent.cancel(job.cancelReason);
+    for await (const event of agent.events) {
+      if (!job.started && event.kind === "lifecycle" && event.phase === "started") {
+        job.started = true;
+        this.o.log.info(`task ${label(ref)} started`);
+        this.o.onStarted(ref);
+      }
+      await this.o.outbox.append(ref, event);
+    }
+    const outcome = await agent.outcome;
+    await this.finish(job, { ...ref, ...outcome });
+  }
+
+  /** A bug or a dead outbox ended the attempt: stop its process and try to report it failed. */
+  private async crashed(job: Job, err: unknown): Promise<void> {
+    const error = `runner error: ${describeError(err)}`.slice(0, 2000);
+    this.o.log.error(`task ${label(job.ref)}: ${error}`);
+    job.agent?.killNow();
+    if (!this.jobs.has(key(job.ref))) return; // its report was already being written
+    const exit = { exitCode: null, signal: null, error, durationMs: 0 };
+    await this.finish(job, { ...job.ref, status: "failed", exit, sessionId: null, usage: null }).catch(() => {
+      // Nothing more to do here: on the next start the attempt is reported lost.
+    });
+  }
+
+  /** Ends an attempt that never ran: an error event explaining why, then the report. */
+  private async refuse(job: Job, status: ReportStatus, error: string, startedAt: number): Promise<void> {
+    const event: AgentEvent = { kind: "error", message: error };
+    await this.o.outbox.append(job.ref, event);
+    const exit = { exitCode: null, signal: null, error, durationMs: Date.now() - startedAt };
+    await this.finish(job, { ...job.ref, status, exit, sessionId: null, usage: null });
+  }
+
+  private async finish(job: Job, body: ReportBody): Promise<void> {
+    // Leave the active set before the report can reach the control plane, which may then assign more.
+    this.jobs.delete(key(job.ref));
+    const report = await this.o.outbox.finish(job.ref, body);
+    const secs = (report.exit.durationMs / 1000).toFixed(1);
+    const why = report.exit.error ? `: ${report.exit.error}` : report.exit.exitCode !== null ? ` (exit code ${report.exit.exitCode})` : "";
+    this.o.log.info(`task ${label(job.ref)} finished: ${report.status} after ${secs}s${why}`);
+  }
+}

@@ -16,6 +16,9 @@ import { Outbox } from "./outbox";
 import { TranscriptSender } from "./transcript-sender";
 import { VERSION } from "./version";
 
+/** Control-plane error codes after which resending an attempt's frames can never succeed. */
+const PERMANENT_REJECTIONS = new Set(["unknown_task", "not_holder"]);
+
 /** Process exit codes (see --help). */
 export const ExitCode = { ok: 0, internal: 1, usage: 2, refused: 3 } as const;
 
@@ -160,10 +163,22 @@ export class Runner {
         return;
       case "error":
         log.warn(`control plane error ${msg.code}: ${msg.message}`);
+        if (msg.taskId && msg.attempt && PERMANENT_REJECTIONS.has(msg.code)) this.dropRejected({ taskId: msg.taskId, attempt: msg.attempt });
         return;
       case "welcome":
         return;
     }
+  }
+
+  /**
+   * The control plane will never accept this attempt's frames (it does not know the attempt, or
+   * another runner holds it). Stop working on it; once it is not running, forget it, or the
+   * outbox would resend it on every reconnect forever.
+   */
+  private dropRejected(ref: AttemptRef): void {
+    if (this.jobs.cancel(ref, "the control plane no longer accepts this attempt")) return;
+    this.opts.log.warn(`task ${ref.taskId}/${ref.attempt}: dropping it from the outbox`);
+    void this.sender.reportAcked(ref);
   }
 
   private async shutdown(code: number, waitForAcks: boolean): Promise<number> {

@@ -10,10 +10,12 @@ import { bootstrap, launchControlPlane, type ControlPlaneProcess } from "../../s
 
 export interface TestControlPlane {
   url: string;
+  port: number;
   workspaceId: string;
   adminToken: string;
   api: ApiClient;
-  restart(opts?: { hard?: boolean }): Promise<void>;
+  /** Stops (SIGKILL when `hard`), stays down `downMs`, starts again on the same port and state. */
+  restart(opts?: { hard?: boolean; downMs?: number }): Promise<void>;
   stop(): Promise<void>;
   /** Creates a runner token and returns its secret. */
   runnerToken(name?: string): Promise<string>;
@@ -29,11 +31,13 @@ export async function startControlPlane(vars: Record<string, string> = {}): Prom
   const api = new ApiClient(proc.url, boot.token.secret, boot.workspace.id);
   const cp: TestControlPlane = {
     url: proc.url,
+    port: proc.port,
     workspaceId: boot.workspace.id,
     adminToken: boot.token.secret,
     api,
     async restart(opts) {
       await (opts?.hard ? proc.kill() : proc.stop());
+      if (opts?.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
       proc = await launchControlPlane({ persistTo: state, port: proc.port, vars: allVars });
     },
     async stop() {

@@ -75,13 +75,3 @@ export function startRunner(opts: {
     },
   };
 }
-
-/** True while a process with this pid exists. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -24,8 +24,8 @@ export class RunnerSession {
     sendJson(this.ws, m);
   }
 
-  private error(code: string, message: string): void {
-    this.send({ type: "error", code, message });
+  private error(code: string, message: string, ref?: { taskId: string; attempt: number }): void {
+    this.send({ type: "error", code, message, ...(ref ? { taskId: ref.taskId, attempt: ref.attempt } : {}) });
   }
 
   handle(m: RunnerMessage, now: number): void {
@@ -39,7 +39,7 @@ export class RunnerSession {
         return this.report(runnerId, m, now);
       case "task.started": {
         const s = this.w.store.getAttempt(m.taskId, m.attempt);
-        if (!s) return this.error("unknown_task", `unknown attempt ${m.taskId}#${m.attempt}`);
+        if (!s) return this.error("unknown_task", `unknown attempt ${m.taskId}#${m.attempt}`, m);
         const r = this.w.apply(s, { type: "started", runnerId, now, leaseMs: this.w.config.leaseMs });
         if (!r.ok) this.send({ type: "task.cancel", taskId: m.taskId, attempt: m.attempt, reason: r.reason });
         return;
@@ -103,13 +103,13 @@ export class RunnerSession {
 
   private events(runnerId: string, m: RunnerTaskEvents, now: number): void {
     const s = this.w.store.getAttempt(m.taskId, m.attempt);
-    if (!s) return this.error("unknown_task", `unknown attempt ${m.taskId}#${m.attempt}`);
-    if (s.runnerId !== runnerId) return this.error("not_holder", `attempt ${m.taskId}#${m.attempt} is not held by this runner`);
+    if (!s) return this.error("unknown_task", `unknown attempt ${m.taskId}#${m.attempt}`, m);
+    if (s.runnerId !== runnerId) return this.error("not_holder", `attempt ${m.taskId}#${m.attempt} is not held by this runner`, m);
     // Resends after a reconnect overlap what is stored: drop what we have, insist on no gaps.
     const fresh = m.events.filter((e) => e.seq > s.lastSeq);
     for (let i = 0; i < fresh.length; i++) {
       if (fresh[i]!.seq !== s.lastSeq + 1 + i) {
-        return this.error("seq_gap", `attempt ${m.taskId}#${m.attempt}: expected seq ${s.lastSeq + 1 + i}, got ${fresh[i]!.seq}`);
+        return this.error("seq_gap", `attempt ${m.taskId}#${m.attempt}: expected seq ${s.lastSeq + 1 + i}, got ${fresh[i]!.seq}`, m);
       }
     }
     let next = s;
@@ -129,13 +129,13 @@ export class RunnerSession {
 
   private report(runnerId: string, m: RunnerTaskReport, now: number): void {
     const s = this.w.store.getAttempt(m.taskId, m.attempt);
-    if (!s) return this.error("unknown_task", `unknown attempt ${m.taskId}#${m.attempt}`);
-    if (s.runnerId !== runnerId) return this.error("not_holder", `attempt ${m.taskId}#${m.attempt} is not held by this runner`);
+    if (!s) return this.error("unknown_task", `unknown attempt ${m.taskId}#${m.attempt}`, m);
+    if (s.runnerId !== runnerId) return this.error("not_holder", `attempt ${m.taskId}#${m.attempt} is not held by this runner`, m);
     if (m.lastSeq > s.lastSeq) {
-      return this.error("report_before_events", `attempt ${m.taskId}#${m.attempt}: report names seq ${m.lastSeq}, stored ${s.lastSeq}`);
+      return this.error("report_before_events", `attempt ${m.taskId}#${m.attempt}: report names seq ${m.lastSeq}, stored ${s.lastSeq}`, m);
     }
     const r = this.w.apply(s, { type: "report", runnerId, status: m.status, exit: m.exit, sessionId: m.sessionId, usage: m.usage, now });
-    if (!r.ok) return this.error("report_refused", r.reason);
+    if (!r.ok) return this.error("report_refused", r.reason, m);
     this.send({ type: "report.ack", taskId: m.taskId, attempt: m.attempt });
     this.w.dispatch(now);
   }

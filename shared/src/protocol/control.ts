@@ -61,11 +61,18 @@ export const ControlClaimResult = z.object({
   reason: z.string().nullable(),
 });
 
-/** A frame was rejected without closing the socket (e.g. events for an unknown attempt). */
+/**
+ * A frame was rejected without closing the socket. Codes: `unknown_task` and `not_holder`
+ * (never acceptable: the runner drops what it holds for that attempt), `seq_gap` and
+ * `report_before_events` (the runner reconnects and resends from its outbox), `report_refused`.
+ */
 export const ControlError = z.object({
   type: z.literal("error"),
   code: z.string(),
   message: z.string(),
+  /** The attempt the rejected frame was about, when it was about one. */
+  taskId: TaskId.optional(),
+  attempt: z.number().int().positive().optional(),
 });
 
 export const ControlMessage = z.discriminatedUnion("type", [

@@ -55,7 +55,7 @@ Runtimes:
 Config file (JSON; every key optional):
   {
     "url": "https://multica.example.com",
-    "token": "tok_…",
+    "token": "mcr_…",
     "name": "build-box",
     "concurrency": 4,
     "dataDir": "/var/lib/multica-runner",
@@ -85,8 +85,8 @@ Exit codes:
   130  / 143  stopped at once by a second SIGINT / SIGTERM
 
 Examples:
-  MULTICA_TOKEN=tok_… multica-runner --url https://multica.example.com
+  MULTICA_TOKEN=mcr_… multica-runner --url https://multica.example.com
   multica-runner --config ./runner.json --name laptop --concurrency 4
-  MULTICA_URL=http://127.0.0.1:8787 MULTICA_TOKEN=tok_… multica-runner --data-dir /tmp/r1
+  MULTICA_URL=http://127.0.0.1:8787 MULTICA_TOKEN=mcr_… multica-runner --data-dir /tmp/r1
 `;
 }

@@ -138,15 +138,17 @@ describe("faults", () => {
     }
   });
 
-  it("delivers the final report after an outage that outlasts the task", async () => {
+  it("delivers the final report after a control-plane outage longer than the task and the lease", async () => {
     const r = runner("e2e-outage", { quick: { command: node, args: [fixture("count.mjs"), "50", "40"] } });
     await r.waitForLog(/welcome/);
     const { taskId } = await cp.api.assignNew(["command:quick"]);
     await waitFor(async () => (await cp.api.task(taskId)).body.task.lastSeq >= 5, 20_000, "the task to start");
-    // Down for longer than the rest of the task (about 2 s) but within the lease.
-    await cp.restart({ hard: true, downMs: 2500 });
+    // Down for longer than the rest of the task (about 2 s) and than the 3 s lease: the outage
+    // is the control plane's, so it must not cost the runner its attempt.
+    await cp.restart({ hard: true, downMs: 4000 });
     const task = await finished(taskId, 60_000);
     expect(task.task).toMatchObject({ status: "succeeded", exitCode: 0 });
+    expect(task.attempts).toHaveLength(1);
     expect(outputLines(task)).toHaveLength(50);
   });
 

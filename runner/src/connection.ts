@@ -12,6 +12,7 @@ import {
   type ControlWelcome,
   ControlMessage as ControlMessageSchema,
   MAX_FRAME_BYTES,
+  MAX_RECONNECT_DELAY_MS,
   PING_FRAME,
   PONG_FRAME,
   parseFrame,
@@ -28,7 +29,7 @@ export interface ConnectionOptions {
   token: string;
   log: Logger;
   /** Builds the hello frame at each connect (its `active` list changes). */
-  hello: () => RunnerHello;
+  hello: () => Promise<RunnerHello>;
   onWelcome: (welcome: ControlWelcome) => void;
   /** Every valid frame after the welcome. */
   onMessage: (msg: ControlMessage) => void;
@@ -63,7 +64,7 @@ export class Connection {
   private closedWaiters: (() => void)[] = [];
 
   constructor(private readonly o: ConnectionOptions) {
-    this.backoff = new Backoff(o.backoffBaseMs ?? 500, o.backoffCapMs ?? 30_000);
+    this.backoff = new Backoff(o.backoffBaseMs ?? 500, o.backoffCapMs ?? MAX_RECONNECT_DELAY_MS);
   }
 
   /** True between welcome and the socket going down: only then do frames other than hello go out. */
@@ -128,7 +129,13 @@ export class Connection {
     });
     ws.on("open", () => {
       this.o.log.info(`connected to ${endpoint.origin}; saying hello`);
-      ws.send(JSON.stringify(this.o.hello()));
+      this.o.hello().then(
+        (hello) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(hello)),
+        (err: unknown) => {
+          this.o.log.error(`could not build hello: ${err instanceof Error ? err.message : String(err)}`);
+          ws.terminate();
+        },
+      );
       pinger = setInterval(() => {
         if (Date.now() - lastHeard > 2 * pingMs) {
           this.o.log.warn(`nothing heard from the control plane for ${Math.round((Date.now() - lastHeard) / 1000)}s; reconnecting`);

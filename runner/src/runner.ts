@@ -4,7 +4,7 @@
  * runner and the transcript sender, and stop — gracefully or at once. cli.ts drives it.
  */
 import type { AttemptRef, ControlMessage, ControlWelcome, RunnerHello } from "@multica/shared";
-import { PROTOCOL_VERSION } from "@multica/shared";
+import { MAX_HELD_ATTEMPTS, PROTOCOL_VERSION } from "@multica/shared";
 import { buildRegistry, type RuntimeRegistry } from "./agents/registry";
 import type { RunnerConfig } from "./config";
 import { Connection, type ConnectionOptions } from "./connection";
@@ -115,7 +115,13 @@ export class Runner {
     this.lock.release();
   }
 
-  private hello(registry: RuntimeRegistry): RunnerHello {
+  /**
+   * `active` lists every attempt this runner still holds: running ones, and finished ones whose
+   * report is not acknowledged yet (the control plane must not take those for lost).
+   */
+  private async hello(registry: RuntimeRegistry): Promise<RunnerHello> {
+    const held = new Map(this.jobs.active().map((a) => [`${a.taskId}#${a.attempt}`, a]));
+    for (const a of await this.outbox.attempts()) held.set(`${a.taskId}#${a.attempt}`, { taskId: a.taskId, attempt: a.attempt });
     return {
       type: "hello",
       protocol: PROTOCOL_VERSION,
@@ -124,7 +130,7 @@ export class Runner {
       version: VERSION,
       concurrency: this.config.concurrency,
       runtimes: registry.runtimes(),
-      active: this.jobs.active(),
+      active: [...held.values()].slice(0, MAX_HELD_ATTEMPTS),
     };
   }
 

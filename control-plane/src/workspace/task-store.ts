@@ -139,6 +139,11 @@ export class TaskStore {
       .map((r) => ({ runnerId: r.runner_id, agentId: r.agent_id }));
   }
 
+  /** Every attempt dispatched or running, with full state. */
+  heldAll(): AttemptState[] {
+    return this.rows("SELECT state FROM attempts WHERE status IN ('dispatched', 'running')");
+  }
+
   expiredLeases(now: number): AttemptState[] {
     return this.rows("SELECT state FROM attempts WHERE status IN ('dispatched', 'running') AND lease_expires_at <= ?", now);
   }

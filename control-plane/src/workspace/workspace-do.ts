@@ -22,6 +22,8 @@ import { Workspace, type EnqueueInput } from "./workspace";
 /** Delay that coalesces many changes into one D1 batch. */
 const SYNC_DELAY_MS = 150;
 const SYNC_RETRY_MS = 2_000;
+/** Lateness of a lease tick beyond which the object is taken to have been down (see noticeOutage). */
+const OUTAGE_SLACK_MS = 1_000;
 
 /** Internal headers the Worker sets on requests it forwards here (never taken from clients). */
 export const INTERNAL = { workspace: "x-multica-workspace", tokenId: "x-multica-token-id" } as const;
@@ -159,7 +161,9 @@ export class WorkspaceDO extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     try {
-      this.workspace.sweepLeases(Date.now());
+      const now = Date.now();
+      this.noticeOutage(now);
+      this.workspace.sweepLeases(now);
       if (this.store.hasDirty()) await this.sync();
     } catch (err) {
       this.log("alarm failed", err);
@@ -168,17 +172,39 @@ export class WorkspaceDO extends DurableObject<Env> {
     }
   }
 
+  /**
+   * While leases are held the alarm ticks every `tickMs`. A gap between ticks much longer than
+   * that means the object was not running at all (crash, restart, outage): runners could not
+   * renew meanwhile, so that time must not cost them their attempts. Eviction or hibernation
+   * does not stop alarms, so it never looks like an outage.
+   */
+  private noticeOutage(now: number): void {
+    const last = Number(this.store.getMeta("last_tick") ?? 0);
+    const held = this.store.nextLeaseExpiry() !== null;
+    this.store.setMeta("last_tick", held ? String(now) : "0");
+    if (!held || last === 0 || now - last <= this.tickMs + OUTAGE_SLACK_MS) return;
+    const n = this.workspace.graceLeasesAfterOutage(now);
+    if (n > 0) this.log(`no alarm for ${Math.round((now - last) / 1000)} s (the control plane was down)`, `${n} lease(s) extended for reconnection`);
+  }
+
+  private get tickMs(): number {
+    return Math.min(10_000, Math.ceil(this.workspace.config.leaseMs / 3));
+  }
+
   private changed(): void {
     this.scheduleSync(SYNC_DELAY_MS);
     this.armAlarm();
   }
 
-  /** Keeps one alarm at the earliest lease expiry (renewals push it later; we re-arm when it fires). */
+  /** Keeps one alarm: the next lease tick (or expiry, if sooner), else a D1 mirroring retry. */
   private armAlarm(): void {
+    const now = Date.now();
     const lease = this.store.nextLeaseExpiry();
-    const want = lease ?? (this.store.hasDirty() ? Date.now() + SYNC_RETRY_MS : null);
+    const want = lease !== null ? Math.min(lease, now + this.tickMs) : this.store.hasDirty() ? now + SYNC_RETRY_MS : null;
     if (want === null || (this.alarmAt !== null && this.alarmAt <= want)) return;
     this.alarmAt = want;
+    // The first lease starts the tick clock (noticeOutage measures gaps from here).
+    if (lease !== null && Number(this.store.getMeta("last_tick") ?? 0) === 0) this.store.setMeta("last_tick", String(now));
     void this.ctx.storage.setAlarm(want);
   }
 

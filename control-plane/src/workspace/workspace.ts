@@ -5,7 +5,7 @@
  * rebuilt after hibernation.
  */
 import type { ControlMessage, RuntimeInfo } from "@multica/shared";
-import { newId } from "@multica/shared";
+import { MAX_RECONNECT_DELAY_MS, newId } from "@multica/shared";
 import type { Config } from "../env";
 import { readAttachment, sendJson } from "./attachments";
 import { planDispatch, type QueuedAttempt, type RunnerSlots } from "./dispatch";
@@ -196,6 +196,22 @@ export class Workspace {
     const r = this.apply(s, { type: "cancel", now });
     if (r.ok) this.dispatch(now);
     return r;
+  }
+
+  /**
+   * After an outage of the control plane itself, no runner could renew: give every held lease
+   * long enough from now for its runner to reconnect (its longest backoff) and renew.
+   */
+  graceLeasesAfterOutage(now: number): number {
+    const until = now + MAX_RECONNECT_DELAY_MS + this.config.leaseMs;
+    let n = 0;
+    for (const s of this.store.heldAll()) {
+      if (s.leaseExpiresAt !== null && s.leaseExpiresAt >= until) continue;
+      this.store.putAttempt({ ...s, leaseExpiresAt: until });
+      n += 1;
+    }
+    if (n > 0) this.onChange();
+    return n;
   }
 
   /** Marks attempts whose lease ran out as lost (queuing retries) and dispatches the retries. */

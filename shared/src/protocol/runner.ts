@@ -6,7 +6,7 @@ import { z } from "zod";
 import { SequencedEvent } from "../events";
 import { RunnerId, TaskId } from "../ids";
 import { ExitInfo, ReportStatus, RuntimeInfo, Usage } from "../tasks";
-import { MAX_EVENTS_PER_FRAME } from "./version";
+import { MAX_EVENTS_PER_FRAME, MAX_HELD_ATTEMPTS } from "./version";
 
 const AttemptRef = z.object({ taskId: TaskId, attempt: z.number().int().positive() });
 export type AttemptRef = z.infer<typeof AttemptRef>;
@@ -20,8 +20,11 @@ export const RunnerHello = z.object({
   version: z.string().max(50),
   concurrency: z.number().int().min(1).max(64),
   runtimes: z.array(RuntimeInfo).max(50),
-  /** Attempts this runner process is still executing (after a reconnect). */
-  active: z.array(AttemptRef).max(64),
+  /**
+   * Attempts this runner still holds: running, or finished with a report not yet acknowledged.
+   * Held attempts missing here are taken as never started (requeued) or lost (retried).
+   */
+  active: z.array(AttemptRef).max(MAX_HELD_ATTEMPTS),
 });
 
 /** A batch of transcript events for one attempt, in seq order. */
@@ -55,7 +58,7 @@ export const RunnerTaskStarted = z.object({
 /** Renews the leases of the listed attempts. */
 export const RunnerHeartbeat = z.object({
   type: z.literal("heartbeat"),
-  active: z.array(AttemptRef).max(64),
+  active: z.array(AttemptRef).max(MAX_HELD_ATTEMPTS),
 });
 
 /** Asks for one queued task explicitly; answered by `claim.result` (and `task.assign` on success). */

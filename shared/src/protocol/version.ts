@@ -7,6 +7,15 @@ export const PROTOCOL_VERSION = 1;
 /** Largest text frame either end accepts; bigger frames close the socket with TOO_BIG. */
 export const MAX_FRAME_BYTES = 256 * 1024;
 
+/**
+ * Longest wait between a runner's reconnection tries. The control plane relies on it: after its
+ * own outage it gives held leases this long (plus a lease) for their runners to come back.
+ */
+export const MAX_RECONNECT_DELAY_MS = 30_000;
+
+/** Most attempts a runner may list as held in `hello` / `heartbeat` (running + unacked reports). */
+export const MAX_HELD_ATTEMPTS = 1000;
+
 /** Most events one `task.events` frame may carry. */
 export const MAX_EVENTS_PER_FRAME = 200;
 

@@ -7,7 +7,6 @@
 import type { ControlMessage, RunnerHello, RunnerMessage, RunnerTaskEvents, RunnerTaskReport } from "@multica/shared";
 import { CloseCode, PROTOCOL_VERSION } from "@multica/shared";
 import { closeQuietly, readAttachment, sendJson, writeAttachment, type Attachment } from "./attachments";
-import { toAttemptView } from "./task-machine";
 import type { Workspace } from "./workspace";
 
 type RunnerAttachment = Extract<Attachment, { role: "runner" }>;
@@ -112,18 +111,7 @@ export class RunnerSession {
         return this.error("seq_gap", `attempt ${m.taskId}#${m.attempt}: expected seq ${s.lastSeq + 1 + i}, got ${fresh[i]!.seq}`, m);
       }
     }
-    let next = s;
-    if (fresh.length > 0) {
-      next = this.w.store.appendEvents(s, fresh);
-      for (const e of fresh) {
-        this.w.fanout.broadcast(m.taskId, { type: "task.event", taskId: m.taskId, attempt: m.attempt, seq: e.seq, ts: e.ts, event: e.event });
-      }
-    }
-    if (next.status === "dispatched" || next.status === "running") {
-      this.w.apply(next, { type: "renew", runnerId, now, leaseMs: this.w.config.leaseMs });
-    } else if (fresh.length > 0) {
-      this.w.fanout.broadcast(m.taskId, { type: "task.status", attempt: toAttemptView(next) });
-    }
+    const next = fresh.length > 0 ? this.w.recordEvents(s, fresh, runnerId, now) : s;
     this.send({ type: "ack", taskId: m.taskId, attempt: m.attempt, seq: next.lastSeq });
   }
 

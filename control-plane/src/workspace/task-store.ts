@@ -32,7 +32,7 @@ export interface RunnerRecord {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tasks (
-  task_id TEXT PRIMARY KEY, payload TEXT NOT NULL, latest_attempt INTEGER NOT NULL, max_concurrent INTEGER NOT NULL, runtimes TEXT NOT NULL);
+  task_id TEXT PRIMARY KEY, payload TEXT NOT NULL, max_concurrent INTEGER NOT NULL, runtimes TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS attempts (
   task_id TEXT NOT NULL, attempt INTEGER NOT NULL, state TEXT NOT NULL,
   status TEXT NOT NULL, runner_id TEXT, lease_expires_at INTEGER, queued_at INTEGER NOT NULL, agent_id TEXT NOT NULL,
@@ -67,8 +67,8 @@ export class TaskStore {
 
   createTask(first: AttemptState, payload: TaskPayload): void {
     this.sql.exec(
-      "INSERT INTO tasks (task_id, payload, latest_attempt, max_concurrent, runtimes) VALUES (?, ?, ?, ?, ?)",
-      first.taskId, JSON.stringify(payload), first.attempt, payload.maxConcurrent, JSON.stringify(first.runtimes),
+      "INSERT INTO tasks (task_id, payload, max_concurrent, runtimes) VALUES (?, ?, ?, ?)",
+      first.taskId, JSON.stringify(payload), payload.maxConcurrent, JSON.stringify(first.runtimes),
     );
     this.putAttempt(first);
   }
@@ -78,16 +78,20 @@ export class TaskStore {
     return row ? (JSON.parse(row.payload) as TaskPayload) : null;
   }
 
-  /** Inserts or replaces an attempt and marks it for mirroring to D1. */
-  putAttempt(s: AttemptState): void {
+  /**
+   * Inserts or replaces an attempt and marks it for mirroring to D1; `summaryTail` is appended
+   * to the attempt's result summary (kept to its last MAX_SUMMARY characters). One statement:
+   * this runs for every frame a runner sends.
+   */
+  putAttempt(s: AttemptState, summaryTail: string | null = null): void {
     this.sql.exec(
-      `INSERT INTO attempts (task_id, attempt, state, status, runner_id, lease_expires_at, queued_at, agent_id, dirty)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
+      `INSERT INTO attempts (task_id, attempt, state, status, runner_id, lease_expires_at, queued_at, agent_id, summary, dirty)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, substr(coalesce(?, ''), -?), 1)
        ON CONFLICT (task_id, attempt) DO UPDATE SET state = excluded.state, status = excluded.status,
-         runner_id = excluded.runner_id, lease_expires_at = excluded.lease_expires_at, dirty = 1`,
-      s.taskId, s.attempt, JSON.stringify(s), s.status, s.runnerId, s.leaseExpiresAt, s.queuedAt, s.agentId,
+         runner_id = excluded.runner_id, lease_expires_at = excluded.lease_expires_at, dirty = 1,
+         summary = CASE WHEN ?9 IS NULL THEN summary ELSE substr(coalesce(summary, '') || ?9, -?10) END`,
+      s.taskId, s.attempt, JSON.stringify(s), s.status, s.runnerId, s.leaseExpiresAt, s.queuedAt, s.agentId, summaryTail, MAX_SUMMARY,
     );
-    this.sql.exec("UPDATE tasks SET latest_attempt = max(latest_attempt, ?) WHERE task_id = ?", s.attempt, s.taskId);
   }
 
   private rows(query: string, ...args: (string | number | null)[]): AttemptState[] {
@@ -131,12 +135,14 @@ export class TaskStore {
     return this.rows("SELECT state FROM attempts WHERE runner_id = ? AND status IN ('dispatched', 'running')", runnerId);
   }
 
-  /** Attempts dispatched or running, on any runner (for slot and per-agent counts). */
-  held(): { runnerId: string; agentId: string }[] {
+  /** How many attempts are dispatched or running, per (runner, agent): slot and per-agent counts. */
+  heldCounts(): { runnerId: string; agentId: string; n: number }[] {
     return this.sql
-      .exec<{ runner_id: string; agent_id: string }>("SELECT runner_id, agent_id FROM attempts WHERE status IN ('dispatched', 'running')")
+      .exec<{ runner_id: string; agent_id: string; n: number }>(
+        "SELECT runner_id, agent_id, count(*) AS n FROM attempts WHERE status IN ('dispatched', 'running') GROUP BY runner_id, agent_id",
+      )
       .toArray()
-      .map((r) => ({ runnerId: r.runner_id, agentId: r.agent_id }));
+      .map((r) => ({ runnerId: r.runner_id, agentId: r.agent_id, n: r.n }));
   }
 
   /** Every attempt dispatched or running, with full state. */
@@ -155,22 +161,17 @@ export class TaskStore {
     return row?.t ?? null;
   }
 
-  /** Stores events (already checked to be contiguous) and advances the attempt's lastSeq. */
-  appendEvents(s: AttemptState, events: readonly SequencedEvent[]): AttemptState {
+  /**
+   * Stores events (already checked to be contiguous) together with the attempt's new state
+   * (whose lastSeq the caller advanced to the last of them).
+   */
+  appendEvents(next: AttemptState, events: readonly SequencedEvent[]): void {
     let summary: string | null = null;
     for (const e of events) {
-      this.sql.exec("INSERT INTO events (task_id, attempt, seq, ts, event) VALUES (?, ?, ?, ?, ?)", s.taskId, s.attempt, e.seq, e.ts, JSON.stringify(e.event));
+      this.sql.exec("INSERT INTO events (task_id, attempt, seq, ts, event) VALUES (?, ?, ?, ?, ?)", next.taskId, next.attempt, e.seq, e.ts, JSON.stringify(e.event));
       summary = summarize(summary, e.event);
     }
-    const next = { ...s, lastSeq: events[events.length - 1]?.seq ?? s.lastSeq };
-    this.putAttempt(next);
-    if (summary !== null) {
-      this.sql.exec(
-        "UPDATE attempts SET summary = substr(coalesce(summary, '') || ?, -?) WHERE task_id = ? AND attempt = ?",
-        summary, MAX_SUMMARY, s.taskId, s.attempt,
-      );
-    }
-    return next;
+    this.putAttempt(next, summary);
   }
 
   summary(taskId: string, attempt: number): string | null {
@@ -216,13 +217,22 @@ export class TaskStore {
     );
   }
 
+  /** Runner records read during this object's life; dispatch reads them on every pass. */
+  private readonly runnerCache = new Map<string, RunnerRecord>();
+
   putRunner(r: RunnerRecord): void {
     this.sql.exec("INSERT OR REPLACE INTO runners (runner_id, record, dirty) VALUES (?, ?, 1)", r.runnerId, JSON.stringify(r));
+    this.runnerCache.set(r.runnerId, r);
   }
 
   getRunner(runnerId: string): RunnerRecord | null {
+    const cached = this.runnerCache.get(runnerId);
+    if (cached) return cached;
     const row = this.sql.exec<{ record: string }>("SELECT record FROM runners WHERE runner_id = ?", runnerId).toArray()[0];
-    return row ? (JSON.parse(row.record) as RunnerRecord) : null;
+    if (!row) return null;
+    const record = JSON.parse(row.record) as RunnerRecord;
+    this.runnerCache.set(runnerId, record);
+    return record;
   }
 
   dirtyRunners(): RunnerRecord[] {

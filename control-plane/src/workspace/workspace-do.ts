@@ -46,6 +46,10 @@ export class WorkspaceDO extends DurableObject<Env> {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     // After a restart, finish mirroring whatever the previous instance had not flushed.
     if (this.store.hasDirty()) this.scheduleSync(0);
+    // Know the alarm an earlier instance set, so armAlarm never moves it later.
+    void ctx.blockConcurrencyWhile(async () => {
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
   }
 
   private get workspaceId(): string {
@@ -198,7 +202,11 @@ export class WorkspaceDO extends DurableObject<Env> {
 
   /** Keeps one alarm: the next lease tick (or expiry, if sooner), else a D1 mirroring retry. */
   private armAlarm(): void {
+    // An alarm due within a tick is soon enough: any lease set since expires at least a lease
+    // (≥ 3 ticks) from now, and alarm() re-arms whenever it runs. This skips the lease query on
+    // nearly every change.
     const now = Date.now();
+    if (this.alarmAt !== null && this.alarmAt <= now + this.tickMs) return;
     const lease = this.store.nextLeaseExpiry();
     const want = lease !== null ? Math.min(lease, now + this.tickMs) : this.store.hasDirty() ? now + SYNC_RETRY_MS : null;
     if (want === null || (this.alarmAt !== null && this.alarmAt <= want)) return;

@@ -4,7 +4,7 @@
  * and sweeps expired leases. All state is in TaskStore; the only memory is caches that can be
  * rebuilt after hibernation.
  */
-import type { ControlMessage, RuntimeInfo } from "@multica/shared";
+import type { ControlMessage, RuntimeInfo, SequencedEvent } from "@multica/shared";
 import { MAX_RECONNECT_DELAY_MS, newId } from "@multica/shared";
 import type { Config } from "../env";
 import { readAttachment, sendJson } from "./attachments";
@@ -129,13 +129,31 @@ export class Workspace {
     if (!sent) this.apply(s, { type: "runner_absent", runnerId: s.runnerId, now: Date.now() });
   }
 
+  /**
+   * Stores a runner's new transcript events (contiguous, after `s.lastSeq`), renews its lease in
+   * the same write, and fans the events out. Returns the new state.
+   */
+  recordEvents(s: AttemptState, fresh: readonly SequencedEvent[], runnerId: string, now: number): AttemptState {
+    let next: AttemptState = { ...s, lastSeq: fresh[fresh.length - 1]?.seq ?? s.lastSeq };
+    const renewed = transition(next, { type: "renew", runnerId, now, leaseMs: this.config.leaseMs });
+    if (renewed.ok) next = renewed.state;
+    this.store.appendEvents(next, fresh);
+    for (const e of fresh) {
+      this.fanout.broadcast(s.taskId, { type: "task.event", taskId: s.taskId, attempt: s.attempt, seq: e.seq, ts: e.ts, event: e.event });
+    }
+    // Late events of an ended attempt change what viewers know of it (its lastSeq).
+    if (!renewed.ok) this.fanout.broadcast(s.taskId, { type: "task.status", attempt: toAttemptView(next) });
+    this.onChange();
+    return next;
+  }
+
   /** Free slots of connected runners, with per-agent load. */
   private slots(): { runners: RunnerSlots[]; agentBusy: Map<string, number> } {
     const busyByRunner = new Map<string, number>();
     const agentBusy = new Map<string, number>();
-    for (const h of this.store.held()) {
-      busyByRunner.set(h.runnerId, (busyByRunner.get(h.runnerId) ?? 0) + 1);
-      agentBusy.set(h.agentId, (agentBusy.get(h.agentId) ?? 0) + 1);
+    for (const h of this.store.heldCounts()) {
+      busyByRunner.set(h.runnerId, (busyByRunner.get(h.runnerId) ?? 0) + h.n);
+      agentBusy.set(h.agentId, (agentBusy.get(h.agentId) ?? 0) + h.n);
     }
     const runners: RunnerSlots[] = [];
     for (const runnerId of this.runnerSockets().keys()) {

@@ -70,11 +70,12 @@ it("dispatch latency: assign accepted → runner holds the task", async () => {
   runner.close();
 });
 
-for (const viewers of [1, 100]) {
-  it(`stream latency: runner emits → ${viewers} viewer(s) receive`, async () => {
-    const runtime = `command:stream${viewers}`;
+// One event per frame, every `interval` ms (200/s is a very chatty agent; 50/s a busy one).
+for (const [viewers, interval] of [[1, 5], [100, 20], [100, 5]] as const) {
+  it(`stream latency: runner emits → ${viewers} viewer(s) receive, ${1000 / interval} events/s`, async () => {
+    const runtime = `command:stream${viewers}x${interval}`;
     const r = await RawRunner.connect(cp.url, token);
-    await r.hello(`rnr_benchstream${viewers}`, [runtime], 1);
+    await r.hello(`rnr_benchstream${viewers}x${interval}`, [runtime], 1);
     const { agentId, issueId } = await setup(runtime);
     const assigned = await cp.api.post<{ task: { taskId: string } }>(`/issues/${issueId}/assign`, { agentId });
     const taskId = assigned.body.task.taskId;
@@ -91,11 +92,11 @@ for (const viewers of [1, 100]) {
     }
     for (let seq = 1; seq <= events; seq++) {
       r.send({ type: "task.events", taskId, attempt: 1, events: [{ seq, ts: Date.now(), event: { kind: "output", stream: "stdout", text: String(nowMs()) } }] });
-      await new Promise((res) => setTimeout(res, 5));
+      await new Promise((res) => setTimeout(res, interval));
     }
     const deadline = Date.now() + 20_000;
     while (samples.length < events * viewers && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
-    results[`stream, ${viewers} viewer(s)`] = summarize(samples);
+    results[`stream, ${viewers} viewer(s), ${1000 / interval} ev/s`] = summarize(samples);
     expect(samples.length).toBe(events * viewers);
     for (const v of vs) v.close();
     r.close();

@@ -69,11 +69,17 @@ describe("task lifecycle over the protocol", () => {
     runner.send({ type: "task.events", taskId, attempt: 1, events: [1, 2, 3, 4, 5].map((i) => ev(i, `line ${i}`)) });
     await runner.next((m) => m.type === "ack" && m.seq === 5);
     const late = await Viewer.connect(cp.url, cp.workspaceId, cp.adminToken, taskId, "&attempt=1&after=2");
+    // A viewer of another task hears nothing of this one.
+    const other = await cp.api.assignNew(["command:nobody-runs-this"]);
+    const bystander = await Viewer.connect(cp.url, cp.workspaceId, cp.adminToken, other.taskId);
+    await bystander.next((m) => m.type === "replay.done");
     const done = await late.next((m) => m.type === "replay.done");
     expect(done).toMatchObject({ replayed: 3 });
     runner.send({ type: "task.events", taskId, attempt: 1, events: [ev(6, "line 6")] });
     await late.next((m) => m.type === "task.event" && m.seq === 6);
     expect(late.texts()).toEqual(["line 3", "line 4", "line 5", "line 6"]);
+    expect(bystander.received.map((m) => m.type)).toEqual(["task.snapshot", "replay.done"]);
+    bystander.close();
     late.close();
     runner.close();
   });

@@ -67,6 +67,29 @@ describe("the task loop with a real runner", () => {
     viewer.close();
   });
 
+  it("registers the runner with its configured and detected runtimes, online while connected", async () => {
+    // A fake `claude` on PATH stands in for an installed agent CLI.
+    const r = startRunner({
+      url: cp.url, token, name: "e2e-inventory", commands: { lint: { command: "true" } },
+      env: { PATH: `${FIXTURES}/../../runner/test/fixtures/bin:${process.env.PATH}` },
+    });
+    runners.push(r);
+    await r.waitForLog(/welcome/);
+    type Listed = { runners: { name: string; online: boolean; runtimes: { key: string; version: string | null }[] }[] };
+    const listed = await waitFor(async () => {
+      const res = await cp.api.get<Listed>("/runners");
+      return res.body.runners.find((x) => x.name === "e2e-inventory" && x.runtimes.length > 0);
+    }, 10_000, "the runner in the list");
+    expect(listed.online).toBe(true);
+    expect(listed.runtimes).toEqual(expect.arrayContaining([{ key: "command:lint", version: null }, { key: "claude", version: "1.2.3" }]));
+    r.signal("SIGTERM");
+    expect((await r.exited).code).toBe(0);
+    await waitFor(async () => {
+      const res = await cp.api.get<Listed>("/runners");
+      return res.body.runners.find((x) => x.name === "e2e-inventory")?.online === false;
+    }, 10_000, "the runner to show offline");
+  });
+
   it("reports a failing command as failed with its exit code", async () => {
     const r = runner("e2e-fail", { fail: { command: node, args: [fixture("count.mjs"), "2", "0", "7"] } });
     await r.waitForLog(/welcome/);

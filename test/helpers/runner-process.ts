@@ -38,12 +38,13 @@ export function startRunner(opts: {
   dataDir?: string;
   concurrency?: number;
   extraArgs?: string[];
+  env?: Record<string, string>;
 }): RunnerProcess {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `multica-runner-${opts.name}-`));
   const config = join(dataDir, "..", `${opts.name}-${process.pid}-${Date.now()}.json`);
   writeFileSync(config, JSON.stringify({ commands: opts.commands }));
   const args = [RUNNER_CLI, "--url", opts.url, "--token", opts.token, "--name", opts.name, "--data-dir", dataDir, "--config", config, "--concurrency", String(opts.concurrency ?? 2), ...(opts.extraArgs ?? [])];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HOME: dataDir } });
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HOME: dataDir, ...opts.env } });
   let out = "";
   const waiters: { re: RegExp; resolve: () => void }[] = [];
   const onData = (d: Buffer) => {

@@ -76,6 +76,7 @@ export class RunnerSession {
       runnerId: m.runnerId, name: m.name, version: m.version, concurrency: m.concurrency, runtimes: m.runtimes,
       online: true, connectedAt: now, lastSeenAt: now,
     });
+    this.w.onChange();
 
     const active = new Set(m.active.map((a) => `${a.taskId}#${a.attempt}`));
     const cancels: ControlMessage[] = [];

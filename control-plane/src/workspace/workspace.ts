@@ -37,7 +37,7 @@ export class Workspace {
     readonly fanout: Fanout,
     readonly config: Config,
     /** Called whenever something changed that D1 should mirror, or a lease was set. */
-    private readonly onChange: () => void,
+    readonly onChange: () => void,
   ) {}
 
   /**

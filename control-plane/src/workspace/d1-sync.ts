@@ -130,11 +130,11 @@ export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: s
   await db.batch([first!, ...rest]);
 
   for (const r of runners) store.markRunnerSynced(r);
-  for (const a of attempts) {
+  store.markSynced(attempts.map((a) => {
     const { resultPosted: _p, summary: _s, ...state } = a;
-    store.markSynced(state, posted.has(a));
-  }
-  for (const g of flushedEvents.values()) store.deletePendingEvents(g.taskId, g.attempt, g.upTo);
+    return { state, posted: posted.has(a) };
+  }));
+  store.deletePendingEvents([...flushedEvents.values()]);
 }
 
 /** Reads an attempt range of a task's transcript from D1 chunks, in (attempt, seq) order. */

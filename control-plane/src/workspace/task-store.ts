@@ -187,8 +187,14 @@ export class TaskStore {
     return cursor.toArray().map((r) => ({ taskId: r.task_id, attempt: r.attempt, seq: r.seq, ts: r.ts, event: JSON.parse(r.event) as AgentEvent }));
   }
 
-  deletePendingEvents(taskId: string, attempt: number, upToSeq: number): void {
-    this.sql.exec("DELETE FROM events WHERE task_id = ? AND attempt = ? AND seq <= ?", taskId, attempt, upToSeq);
+  /** Drops pending events now stored in D1: per attempt, every seq up to `upTo`. One statement. */
+  deletePendingEvents(flushed: readonly { taskId: string; attempt: number; upTo: number }[]): void {
+    if (flushed.length === 0) return;
+    this.sql.exec(
+      `DELETE FROM events WHERE EXISTS (SELECT 1 FROM json_each(?) j WHERE events.task_id = j.value ->> '$.taskId'
+         AND events.attempt = j.value ->> '$.attempt' AND events.seq <= j.value ->> '$.upTo')`,
+      JSON.stringify(flushed.map(({ taskId, attempt, upTo }) => ({ taskId, attempt, upTo }))),
+    );
   }
 
   dirtyAttempts(limit: number): (AttemptState & { resultPosted: boolean; summary: string | null })[] {
@@ -201,11 +207,18 @@ export class TaskStore {
       .map((r) => ({ ...(JSON.parse(r.state) as AttemptState), resultPosted: r.result_posted === 1, summary: r.summary }));
   }
 
-  /** Clears the dirty flag unless the row changed again since `stateJson` was read. */
-  markSynced(s: AttemptState, posted: boolean): void {
+  /**
+   * Clears the dirty flags of mirrored attempts, except those that changed again since they were
+   * read (their state no longer matches). One statement for the whole flush.
+   */
+  markSynced(synced: readonly { state: AttemptState; posted: boolean }[]): void {
+    if (synced.length === 0) return;
     this.sql.exec(
-      "UPDATE attempts SET dirty = 0, result_posted = max(result_posted, ?) WHERE task_id = ? AND attempt = ? AND state = ?",
-      posted ? 1 : 0, s.taskId, s.attempt, JSON.stringify(s),
+      `UPDATE attempts SET dirty = 0, result_posted = max(result_posted, j.value ->> '$.posted')
+       FROM json_each(?) j
+       WHERE attempts.task_id = j.value ->> '$.taskId' AND attempts.attempt = j.value ->> '$.attempt'
+         AND attempts.state = j.value ->> '$.state'`,
+      JSON.stringify(synced.map((x) => ({ taskId: x.state.taskId, attempt: x.state.attempt, state: JSON.stringify(x.state), posted: x.posted ? 1 : 0 }))),
     );
   }
 

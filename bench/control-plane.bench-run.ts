@@ -28,18 +28,22 @@ afterAll(async () => {
   writeFileSync("bench-results/control-plane.json", JSON.stringify({ at: new Date().toISOString(), results }, null, 2));
 });
 
-/** A runner that completes every assigned task at once (started, one event, succeeded). */
-async function autoRunner(id: string, runtime: string, concurrency: number, onAssign?: (taskId: string, at: number) => void) {
+/**
+ * A runner that completes every assigned task at once (started, one event, succeeded). Its
+ * handler is attached before hello: assignments can arrive in the same read as the welcome.
+ */
+async function autoRunner(id: string, runtime: string, concurrency: number, onAssign?: (taskId: string, at: number) => void, onReportAck?: (taskId: string) => void) {
   const r = await RawRunner.connect(cp.url, token);
-  await r.hello(id, [runtime], concurrency);
   r.ws.on("message", (data) => {
     const m = JSON.parse(data.toString()) as { type: string; taskId: string; attempt: number };
+    if (m.type === "report.ack") onReportAck?.(m.taskId);
     if (m.type !== "task.assign") return;
     onAssign?.(m.taskId, nowMs());
     r.send({ type: "task.started", taskId: m.taskId, attempt: m.attempt });
     r.send({ type: "task.events", taskId: m.taskId, attempt: m.attempt, events: [{ seq: 1, ts: Date.now(), event: { kind: "output", stream: "stdout", text: "done" } }] });
     r.send({ type: "task.report", taskId: m.taskId, attempt: m.attempt, status: "succeeded", lastSeq: 1, exit: { exitCode: 0, signal: null, error: null, durationMs: 0 }, sessionId: null, usage: null });
   });
+  await r.hello(id, [runtime], concurrency);
   return r;
 }
 
@@ -146,11 +150,7 @@ for (const [label, perRunner] of [["agent limit = runner slots", 25], ["agent at
 
     const done = new Set<string>();
     const t1 = nowMs();
-    const runners = await Promise.all([0, 1, 2, 3].map((i) => autoRunner(`rnr_benchlife${perRunner}x${i}`, runtime, perRunner)));
-    for (const r of runners) r.ws.on("message", (d) => {
-      const m = JSON.parse(d.toString()) as { type: string; taskId: string };
-      if (m.type === "report.ack") done.add(m.taskId);
-    });
+    const runners = await Promise.all([0, 1, 2, 3].map((i) => autoRunner(`rnr_benchlife${perRunner}x${i}`, runtime, perRunner, undefined, (id) => done.add(id))));
     const deadline = Date.now() + 90_000;
     while (done.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     results[`lifecycles/s (${label})`] = Math.round(done.size / ((nowMs() - t1) / 1000));

@@ -27,6 +27,21 @@ describe("TaskStore", () => {
     expect(store.queued(1, 1).map((q) => q.taskId)).toEqual(["tsk_bbbb0002"]);
   });
 
+  it("knows which agents have queued work as attempts move in and out of the queue", () => {
+    const store = new TaskStore(createTestSqlStorage());
+    const a = task(store, "tsk_gggg0001");
+    task(store, "tsk_gggg0002");
+    expect(store.queuedAgents()).toEqual(["agt_aaaa1111"]);
+    store.putAttempt({ ...a, status: "dispatched", runnerId: "rnr_r1" });
+    expect(store.queuedAgents()).toEqual(["agt_aaaa1111"]);
+    const b = store.getAttempt("tsk_gggg0002", 1)!;
+    store.putAttempt({ ...b, status: "cancelled" });
+    expect(store.queuedAgents()).toEqual([]);
+    store.putAttempt({ ...a, status: "queued", runnerId: null }); // requeued (runner never started it)
+    store.putAttempt({ ...a, status: "queued", runnerId: null }); // a repeated write changes nothing
+    expect(store.queuedAgents()).toEqual(["agt_aaaa1111"]);
+  });
+
   it("counts held attempts per runner and agent, and finds the next lease expiry", () => {
     const store = new TaskStore(createTestSqlStorage());
     const a = task(store, "tsk_cccc0001");

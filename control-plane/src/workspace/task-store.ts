@@ -40,6 +40,14 @@ CREATE TABLE IF NOT EXISTS attempts (
   PRIMARY KEY (task_id, attempt));
 CREATE INDEX IF NOT EXISTS attempts_queue ON attempts (status, queued_at, task_id);
 CREATE INDEX IF NOT EXISTS attempts_runner ON attempts (runner_id, status);
+CREATE TABLE IF NOT EXISTS queue_counts (agent_id TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS queue_in AFTER INSERT ON attempts WHEN new.status = 'queued' BEGIN
+  INSERT INTO queue_counts (agent_id, n) VALUES (new.agent_id, 1) ON CONFLICT (agent_id) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS queue_move AFTER UPDATE OF status ON attempts WHEN (old.status = 'queued') <> (new.status = 'queued') BEGIN
+  INSERT INTO queue_counts (agent_id, n) VALUES (new.agent_id, CASE WHEN new.status = 'queued' THEN 1 ELSE -1 END)
+    ON CONFLICT (agent_id) DO UPDATE SET n = n + excluded.n;
+END;
 CREATE INDEX IF NOT EXISTS attempts_dirty ON attempts (dirty);
 CREATE TABLE IF NOT EXISTS events (
   task_id TEXT NOT NULL, attempt INTEGER NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, event TEXT NOT NULL,
@@ -114,6 +122,11 @@ export class TaskStore {
    * Oldest queued attempts first: just what dispatch planning needs. Dispatch runs on every
    * report, so this reads narrow columns and never the full state or payload.
    */
+  /** Agents with at least one queued attempt: a per-agent count kept by triggers, so O(agents). */
+  queuedAgents(): string[] {
+    return this.sql.exec<{ agent_id: string }>("SELECT agent_id FROM queue_counts WHERE n > 0").toArray().map((r) => r.agent_id);
+  }
+
   queued(limit: number, offset = 0, skipAgents: readonly string[] = []): QueuedRow[] {
     // The inner query walks the (status, queued_at, task_id) index and stops at LIMIT; agents
     // already at their concurrency limit are skipped here rather than read and rejected.
@@ -187,14 +200,9 @@ export class TaskStore {
     return cursor.toArray().map((r) => ({ taskId: r.task_id, attempt: r.attempt, seq: r.seq, ts: r.ts, event: JSON.parse(r.event) as AgentEvent }));
   }
 
-  /** Drops pending events now stored in D1: per attempt, every seq up to `upTo`. One statement. */
+  /** Drops pending events now stored in D1: per attempt, every seq up to `upTo` (a primary-key range each). */
   deletePendingEvents(flushed: readonly { taskId: string; attempt: number; upTo: number }[]): void {
-    if (flushed.length === 0) return;
-    this.sql.exec(
-      `DELETE FROM events WHERE EXISTS (SELECT 1 FROM json_each(?) j WHERE events.task_id = j.value ->> '$.taskId'
-         AND events.attempt = j.value ->> '$.attempt' AND events.seq <= j.value ->> '$.upTo')`,
-      JSON.stringify(flushed.map(({ taskId, attempt, upTo }) => ({ taskId, attempt, upTo }))),
-    );
+    for (const f of flushed) this.sql.exec("DELETE FROM events WHERE task_id = ? AND attempt = ? AND seq <= ?", f.taskId, f.attempt, f.upTo);
   }
 
   dirtyAttempts(limit: number): (AttemptState & { resultPosted: boolean; summary: string | null })[] {
@@ -209,17 +217,16 @@ export class TaskStore {
 
   /**
    * Clears the dirty flags of mirrored attempts, except those that changed again since they were
-   * read (their state no longer matches). One statement for the whole flush.
+   * read (their state no longer matches). A primary-key lookup each: a single statement joining
+   * a JSON list made SQLite scan the table per entry.
    */
   markSynced(synced: readonly { state: AttemptState; posted: boolean }[]): void {
-    if (synced.length === 0) return;
-    this.sql.exec(
-      `UPDATE attempts SET dirty = 0, result_posted = max(result_posted, j.value ->> '$.posted')
-       FROM json_each(?) j
-       WHERE attempts.task_id = j.value ->> '$.taskId' AND attempts.attempt = j.value ->> '$.attempt'
-         AND attempts.state = j.value ->> '$.state'`,
-      JSON.stringify(synced.map((x) => ({ taskId: x.state.taskId, attempt: x.state.attempt, state: JSON.stringify(x.state), posted: x.posted ? 1 : 0 }))),
-    );
+    for (const { state, posted } of synced) {
+      this.sql.exec(
+        "UPDATE attempts SET dirty = 0, result_posted = max(result_posted, ?) WHERE task_id = ? AND attempt = ? AND state = ?",
+        posted ? 1 : 0, state.taskId, state.attempt, JSON.stringify(state),
+      );
+    }
   }
 
   hasDirty(): boolean {

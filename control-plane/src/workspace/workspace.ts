@@ -168,10 +168,15 @@ export class Workspace {
   dispatch(now: number): number {
     const { runners, agentBusy } = this.slots();
     let free = runners.reduce((n, r) => n + Math.max(0, r.concurrency - r.busy), 0);
+    if (free === 0) return 0;
+    // Nothing to do when every agent with queued work is at its limit: the common case while
+    // a busy agent has a backlog, answered from an index instead of a scan of its backlog.
+    const atLimit = (agent: string) => (agentBusy.get(agent) ?? 0) >= (this.agentLimits.get(agent) ?? Infinity);
+    if (this.store.queuedAgents().every(atLimit)) return 0;
     let placed = 0;
     for (let offset = 0; free > 0 && offset < MAX_SCAN; ) {
       const page = Math.max(MIN_PAGE, free * PAGE_PER_SLOT);
-      const saturated = [...agentBusy].filter(([agent, busy]) => busy >= (this.agentLimits.get(agent) ?? Infinity)).map(([agent]) => agent);
+      const saturated = [...agentBusy.keys()].filter(atLimit);
       const queued = this.store.queued(page, offset - placed, saturated);
       if (queued.length === 0) break;
       for (const q of queued) this.agentLimits.set(q.agentId, q.maxConcurrent);

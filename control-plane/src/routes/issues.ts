@@ -59,18 +59,21 @@ export const issueRoutes = new Hono<AppEnv>()
     if (!issue) throw ApiError.notFound("issue", issueId);
     if (!agent) throw ApiError.notFound("agent", agentId);
 
-    const task = await workspaceStub(c.env, workspaceId).enqueue(workspaceId, {
-      issueId: issue.id,
-      agentId: agent.id,
-      runtimes: agent.runtimes,
-      maxAttempts: maxAttempts ?? readConfig(c.env).maxAttempts,
-      payload: {
-        issue: { id: issue.id, title: issue.title, body: issue.body },
-        agent: { id: agent.id, name: agent.name, instructions: agent.instructions },
-        prompt: buildPrompt(issue, agent.instructions),
-        maxConcurrent: agent.maxConcurrentTasks,
-      },
-    });
-    await db.update(schema.issues).set({ assigneeAgentId: agent.id, status: "in_progress", updatedAt: Date.now() }).where(eq(schema.issues.id, issue.id));
+    // The issue's new status and the enqueue are independent: do both at once.
+    const [task] = await Promise.all([
+      workspaceStub(c.env, workspaceId).enqueue(workspaceId, {
+        issueId: issue.id,
+        agentId: agent.id,
+        runtimes: agent.runtimes,
+        maxAttempts: maxAttempts ?? readConfig(c.env).maxAttempts,
+        payload: {
+          issue: { id: issue.id, title: issue.title, body: issue.body },
+          agent: { id: agent.id, name: agent.name, instructions: agent.instructions },
+          prompt: buildPrompt(issue, agent.instructions),
+          maxConcurrent: agent.maxConcurrentTasks,
+        },
+      }),
+      db.update(schema.issues).set({ assigneeAgentId: agent.id, status: "in_progress", updatedAt: Date.now() }).where(eq(schema.issues.id, issue.id)),
+    ]);
     return c.json({ task }, 201);
   });

@@ -20,6 +20,25 @@ export const CommandEntry = z.strictObject({
   timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
 });
 
+/** Settings for one agent CLI runtime (`claude`, …), under "agents" in the config file. */
+export const AgentCliEntry = z.strictObject({
+  /** The executable, when it is not the CLI's name on PATH. */
+  binary: z.string().min(1).optional(),
+  /** `--model` for every attempt on this runtime. */
+  model: z.string().min(1).optional(),
+  /** Extra CLI arguments; flags the runner owns (output format, resume, …) are dropped with a warning. */
+  extraArgs: z.array(z.string()).default([]),
+  /** Extra environment variables for the CLI. */
+  env: z.record(z.string(), z.string()).default({}),
+  /** Claude Code's `--permission-mode` (default bypassPermissions: nobody is there to approve tools). */
+  permissionMode: z.string().min(1).optional(),
+  /** An MCP config file to pass to the CLI. */
+  mcpConfig: z.string().min(1).optional(),
+  /** Fail the attempt after this many seconds; no limit when absent. */
+  timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+});
+export type AgentCliEntry = z.infer<typeof AgentCliEntry>;
+
 export const ConfigFile = z.strictObject({
   url: z.string().optional(),
   token: z.string().optional(),
@@ -29,6 +48,8 @@ export const ConfigFile = z.strictObject({
   cancelGraceMs: z.number().optional(),
   /** Keys are checked against COMMAND_NAME after parsing (zod's record-key errors say too little). */
   commands: z.record(z.string(), CommandEntry).default({}),
+  /** Per agent CLI settings, keyed by runtime key (`claude`, `codex`, …). */
+  agents: z.partialRecord(z.enum(["claude", "codex", "gemini", "opencode", "cursor-agent", "copilot"]), AgentCliEntry).default({}),
 });
 export type ConfigFile = z.infer<typeof ConfigFile>;
 

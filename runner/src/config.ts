@@ -6,7 +6,7 @@
 import { hostname as osHostname, homedir as osHomedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type ConfigFile, ConfigFileError, readConfigFile } from "./config-file";
+import { type AgentCliEntry, type ConfigFile, ConfigFileError, readConfigFile } from "./config-file";
 
 /** A user-configured command runtime (`command:<name>`). */
 export interface CommandRuntimeConfig {
@@ -28,6 +28,8 @@ export interface RunnerConfig {
   dataDir: string;
   cancelGraceMs: number;
   commands: CommandRuntimeConfig[];
+  /** Settings per agent CLI runtime (from the config file's "agents"); absent means defaults. */
+  agentClis: Partial<Record<string, AgentCliEntry>>;
   /** Environment agent processes start from: the runner's own, minus its token. */
   childEnv: Record<string, string>;
 }
@@ -158,6 +160,7 @@ function buildConfig(flags: ReturnType<typeof parseFlags>, sys: ConfigSystem): R
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir),
     cancelGraceMs,
     commands,
+    agentClis: file?.agents ?? {},
     childEnv: childEnvironment(env),
   };
 }

@@ -37,6 +37,7 @@ async function setup(options: FakeOptions = {}, overrides: Partial<RunnerConfig>
       { name: "burst", command: process.execPath, args: [join(FIXTURES, "lines.mjs"), "{prompt}", "0", "0"], env: {}, timeoutSeconds: null },
       { name: "stubborn", command: process.execPath, args: [join(FIXTURES, "ignore-term.mjs")], env: {}, timeoutSeconds: null },
     ],
+    agentClis: {},
     childEnv: { PATH: join(FIXTURES, "bin") },
     ...overrides,
   };
@@ -80,6 +81,7 @@ describe("runner against a fake control plane", () => {
       { key: "command:burst", version: null },
       { key: "command:stubborn", version: null },
       { key: "claude", version: "1.2.3" },
+      { key: "copilot", version: "0.0.400" },
     ]);
     const task = assign("command:lines", "25");
     cp.send(task);
@@ -172,11 +174,11 @@ describe("runner against a fake control plane", () => {
   it("fails an attempt for a detected but unsupported runtime, or an unknown one, with a clear error", async () => {
     const { cp } = await setup();
     await cp.waitFor(() => cp.of("hello").length === 1);
-    cp.send(assign("claude"));
+    cp.send(assign("copilot"));
     cp.send(assign("codex"));
     await cp.waitFor(() => cp.of("task.report").length === 2);
     const errors = cp.of("task.report").map((r) => [r.status, r.exit.error]);
-    expect(errors).toContainEqual(["failed", "runtime claude is detected but not supported by this runner version yet"]);
+    expect(errors).toContainEqual(["failed", "runtime copilot is detected but not supported by this runner version yet"]);
     expect(errors).toContainEqual(["failed", expect.stringMatching(/^runtime codex is not available on this runner/)]);
   });
 

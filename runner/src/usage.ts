@@ -41,9 +41,11 @@ flags win over variables, variables over the file, the file over defaults):
 
 Runtimes:
   Agent CLIs found on PATH (claude, codex, gemini, opencode, cursor-agent, copilot)
-  are reported with their version; this version runs only configured commands, and
-  fails tasks assigned to a detected CLI with a clear error. Each entry of "commands"
-  in the config file becomes the runtime "command:<name>". A command gets:
+  are reported with their version. This version runs Claude Code ("claude":
+  claude -p --output-format stream-json, prompt on stdin, permission mode
+  bypassPermissions unless set under "agents"); tasks assigned to another detected
+  CLI fail with a clear error. Each entry of "commands" in the config file becomes
+  the runtime "command:<name>". A command gets:
     - "{prompt}" in its args replaced by the task prompt,
     - the variables MULTICA_PROMPT, MULTICA_TASK_ID, MULTICA_ATTEMPT,
       MULTICA_ISSUE_TITLE and MULTICA_WORKDIR (the runner token is not passed on),
@@ -67,9 +69,21 @@ Config file (JSON; every key optional):
         "env": { "LOG_LEVEL": "debug" },
         "timeoutSeconds": 3600
       }
+    },
+    "agents": {
+      "claude": {
+        "model": "sonnet",
+        "extraArgs": ["--add-dir", "/srv/shared"],
+        "env": { "ANTHROPIC_API_KEY": "…" },
+        "permissionMode": "bypassPermissions",
+        "mcpConfig": "/etc/multica/mcp.json",
+        "timeoutSeconds": 3600
+      }
     }
   }
-  A relative "dataDir" is relative to the config file.
+  A relative "dataDir" is relative to the config file. Flags the runner owns for an
+  agent CLI (output format, -p, --verbose, --resume, …) are dropped from "extraArgs"
+  with a warning.
 
 Signals:
   The first SIGINT or SIGTERM stops gracefully: running attempts are cancelled and

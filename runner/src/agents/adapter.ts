@@ -16,6 +16,8 @@ export interface AgentStartContext {
   agent: { id: string; name: string; instructions: string };
   /** A fresh, empty directory the process runs in. */
   workDir: string;
+  /** A session of an earlier attempt to continue (agent CLIs that support resuming use it). */
+  resumeSessionId?: string;
 }
 
 /** How an attempt ended, as the adapter saw it. */

@@ -1,4 +1,5 @@
-// Runtime detection with a fake agent CLI on PATH (runner/test/fixtures/bin/claude).
+// Runtime detection with fake agent CLIs on PATH (runner/test/fixtures/bin: claude, which this
+// runner drives, and copilot, which it only detects).
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunnerConfig } from "../config";
@@ -17,6 +18,7 @@ function config(commands: RunnerConfig["commands"], path: string): RunnerConfig 
     dataDir: "/nonexistent",
     cancelGraceMs: 100,
     commands,
+    agentClis: {},
     childEnv: { PATH: path },
   };
 }
@@ -37,11 +39,13 @@ describe("runtime registry", () => {
     expect(registry.runtimes()).toEqual([
       { key: "command:node", version: null },
       { key: "claude", version: "1.2.3" },
+      { key: "copilot", version: "0.0.400" },
     ]);
     expect(log.lines.some((l) => l.includes('runtime command:gone not offered: its command "no-such-tool-xyz" was not found'))).toBe(true);
     expect(registry.resolve("command:node").ok).toBe(true);
-    expect(registry.resolve("claude")).toEqual({ ok: false, error: "runtime claude is detected but not supported by this runner version yet" });
-    expect(registry.resolve("gemini")).toEqual({ ok: false, error: "runtime gemini is not available on this runner (it offers: command:node, claude)" });
+    expect(registry.resolve("claude")).toMatchObject({ ok: true, adapter: { key: "claude" } });
+    expect(registry.resolve("copilot")).toEqual({ ok: false, error: "runtime copilot is detected but not supported by this runner version yet" });
+    expect(registry.resolve("gemini")).toEqual({ ok: false, error: "runtime gemini is not available on this runner (it offers: command:node, claude, copilot)" });
   });
 
   it("finds nothing on an empty PATH", async () => {

@@ -8,9 +8,10 @@ import { execa } from "execa";
 import type { RunnerConfig } from "../config";
 import type { Logger } from "../log";
 import type { AgentAdapter } from "./adapter";
+import { ClaudeAdapter } from "./claude";
 import { CommandAdapter, findExecutable } from "./command";
 
-/** Agent CLIs the runner looks for. Detected ones are reported; running them comes later. */
+/** Agent CLIs the runner looks for. Detected ones are reported; those with an adapter are run. */
 export const AGENT_CLIS = ["claude", "codex", "gemini", "opencode", "cursor-agent", "copilot"] as const;
 
 /** How long `<cli> --version` may take before the CLI is reported without a version. */
@@ -57,8 +58,28 @@ export async function buildRegistry(config: RunnerConfig, log: Logger): Promise<
     if (info) entries.push({ info, adapter });
     else log.warn(`runtime ${adapter.key} not offered: its command ${JSON.stringify(config.commands[i]?.command)} was not found on PATH`);
   });
-  for (const info of cliInfos) if (info) entries.push({ info, adapter: null });
+  for (const info of cliInfos) if (info) entries.push({ info, adapter: cliAdapter(info.key, config, log) });
   return new RuntimeRegistry(entries);
+}
+
+/** The adapter for a detected agent CLI, or null when this runner version cannot drive it yet. */
+function cliAdapter(key: string, config: RunnerConfig, log: Logger): AgentAdapter | null {
+  const settings = config.agentClis[key];
+  const common = {
+    baseEnv: config.childEnv,
+    cancelGraceMs: config.cancelGraceMs,
+    timeoutMs: settings?.timeoutSeconds ? settings.timeoutSeconds * 1000 : null,
+    env: settings?.env ?? {},
+    extraArgs: settings?.extraArgs ?? [],
+    model: settings?.model ?? null,
+    log,
+  };
+  switch (key) {
+    case "claude":
+      return new ClaudeAdapter({ ...common, binary: settings?.binary, permissionMode: settings?.permissionMode, mcpConfigPath: settings?.mcpConfig ?? null });
+    default:
+      return null;
+  }
 }
 
 /** Looks for `cli` on PATH and asks it for its version; null when it is not installed. */

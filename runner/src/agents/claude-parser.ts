@@ -1,0 +1,201 @@
+/**
+ * Pure mapping of Claude Code's `--output-format stream-json --verbose` lines to normalized
+ * events. claude.ts parses each stdout line as JSON and hands the value here. Nothing in the
+ * input is trusted: any value (wrong types, missing fields, huge strings) yields valid events
+ * and never throws. Shapes come from the recorded transcripts in
+ * ../shared/fixtures/agent-transcripts/claude-*.jsonl.
+ */
+import { type AgentEvent, MAX_EVENT_TEXT, type TokenUsage } from "@multica/shared";
+
+/** Longest id, tool name or raw type an event may carry (the AgentEvent schema's limit). */
+const MAX_ID = 200;
+
+type Obj = Record<string, unknown>;
+
+/** Events for one stdout line: JSON values are mapped; anything else is kept as an `output` line. */
+export function parseClaudeLine(line: string): AgentEvent[] {
+  if (line.trim() === "") return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return splitText(line).map((text) => ({ kind: "output", stream: "stdout", text }));
+  }
+  return parseClaudeEvent(value);
+}
+
+/** Events for one parsed stream-json value. */
+export function parseClaudeEvent(value: unknown): AgentEvent[] {
+  try {
+    return mapEvent(value);
+  } catch {
+    // Unreachable for JSON values; a getter or proxy could still throw: keep the line, as raw.
+    return [raw("unparsed", value)];
+  }
+}
+
+function mapEvent(value: unknown): AgentEvent[] {
+  if (!isObj(value)) return [raw("unknown", value)];
+  switch (value.type) {
+    case "system":
+      return mapSystem(value);
+    case "assistant":
+      return mapAssistant(value);
+    case "user":
+      return mapUser(value);
+    case "stream_event":
+      return mapStreamEvent(value);
+    case "result":
+      return mapResult(value);
+    default:
+      return [raw(typeof value.type === "string" ? value.type : "unknown", value)];
+  }
+}
+
+function mapSystem(value: Obj): AgentEvent[] {
+  const sessionId = str(value.session_id);
+  if (value.subtype === "init" && sessionId) return [{ kind: "session", sessionId: cut(sessionId, MAX_ID) }];
+  if (value.subtype === "status" && typeof value.status === "string") return [{ kind: "status", text: cut(value.status) }];
+  return [raw(`system.${str(value.subtype) ?? "unknown"}`, value)];
+}
+
+function mapAssistant(value: Obj): AgentEvent[] {
+  const content = isObj(value.message) ? value.message.content : undefined;
+  if (!Array.isArray(content)) return [raw("assistant", value)];
+  return content.flatMap((block): AgentEvent[] => {
+    if (!isObj(block)) return [raw("assistant.unknown", block)];
+    switch (block.type) {
+      case "text":
+        return typeof block.text === "string" ? [{ kind: "message", text: cut(block.text) }] : [raw("assistant.text", block)];
+      case "thinking":
+        return typeof block.thinking === "string" ? [{ kind: "thinking", text: cut(block.thinking) }] : [raw("assistant.thinking", block)];
+      case "tool_use":
+        return [{ kind: "tool_call", callId: cut(str(block.id) ?? "", MAX_ID), name: cut(str(block.name) ?? "", MAX_ID), input: cut(toJson(block.input ?? {})) }];
+      default:
+        return [raw(`assistant.${str(block.type) ?? "unknown"}`, block)];
+    }
+  });
+}
+
+function mapUser(value: Obj): AgentEvent[] {
+  const content = isObj(value.message) ? value.message.content : undefined;
+  if (!Array.isArray(content)) return [raw("user", value)];
+  return content.flatMap((block): AgentEvent[] => {
+    if (!isObj(block) || block.type !== "tool_result") return [raw(`user.${isObj(block) ? (str(block.type) ?? "unknown") : "unknown"}`, block)];
+    const output = toolOutput(block.content);
+    return [
+      {
+        kind: "tool_result",
+        callId: cut(str(block.tool_use_id) ?? "", MAX_ID),
+        output: cut(output),
+        isError: block.is_error === true,
+        originalLength: output.length,
+      },
+    ];
+  });
+}
+
+/** Tool output is a string or a list of blocks (text, images, …): text joined, other blocks as JSON. */
+function toolOutput(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (content === undefined || content === null) return "";
+  if (!Array.isArray(content)) return toJson(content);
+  return content.map((b) => (isObj(b) && b.type === "text" && typeof b.text === "string" ? b.text : toJson(b))).join("\n");
+}
+
+/**
+ * `--include-partial-messages` adds the raw API stream. Only text deltas are new information: the
+ * complete blocks (text, tool input) arrive again in the `assistant` message that follows.
+ */
+function mapStreamEvent(value: Obj): AgentEvent[] {
+  const event = isObj(value.event) ? value.event : null;
+  const delta = event && isObj(event.delta) ? event.delta : null;
+  if (event?.type === "content_block_delta" && delta?.type === "text_delta" && typeof delta.text === "string") {
+    return [{ kind: "text_delta", text: cut(delta.text) }];
+  }
+  return [];
+}
+
+function mapResult(value: Obj): AgentEvent[] {
+  const usage = readUsage(value);
+  const events: AgentEvent[] = usage ? [{ kind: "usage", ...usage }] : [];
+  const sessionId = str(value.session_id);
+  events.push({
+    kind: "result",
+    // Only an explicit `false` is success: a 500 gives `subtype: "success"` with `is_error: true`.
+    isError: value.is_error !== false,
+    summary: cut(resultSummary(value)),
+    sessionId: sessionId ? cut(sessionId, MAX_ID) : null,
+    durationMs: nonNegInt(value.duration_ms) ?? null,
+    turns: nonNegInt(value.num_turns) ?? null,
+    usage,
+  });
+  return events;
+}
+
+/** The final text; error results may carry `errors` instead (e.g. `error_max_turns`). */
+function resultSummary(value: Obj): string {
+  if (typeof value.result === "string") return value.result;
+  if (Array.isArray(value.errors) && value.errors.length > 0) return value.errors.map((e) => (typeof e === "string" ? e : toJson(e))).join("\n");
+  return str(value.subtype) ?? "";
+}
+
+/** Usage of this invocation; `total_cost_usd` is cumulative for a resumed session (see SETUP-NOTES). */
+function readUsage(value: Obj): TokenUsage | null {
+  const u = isObj(value.usage) ? value.usage : null;
+  if (!u) return null;
+  const usage: TokenUsage = { inputTokens: nonNegInt(u.input_tokens) ?? 0, outputTokens: nonNegInt(u.output_tokens) ?? 0 };
+  const cacheRead = nonNegInt(u.cache_read_input_tokens);
+  const cacheWrite = nonNegInt(u.cache_creation_input_tokens);
+  const cost = value.total_cost_usd;
+  if (cacheRead !== undefined) usage.cacheReadTokens = cacheRead;
+  if (cacheWrite !== undefined) usage.cacheWriteTokens = cacheWrite;
+  if (typeof cost === "number" && Number.isFinite(cost) && cost >= 0) usage.costUsd = cost;
+  return usage;
+}
+
+function raw(type: string, value: unknown): AgentEvent {
+  return { kind: "raw", type: cut(type, MAX_ID), json: cut(toJson(value)) };
+}
+
+function isObj(value: unknown): value is Obj {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function nonNegInt(value: unknown): number | undefined {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) return undefined;
+  const n = Math.round(value);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** JSON text of any value; never throws (cycles, BigInt) and never returns undefined. */
+function toJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(Object.prototype.toString.call(value));
+  }
+}
+
+/** Text in pieces of at most MAX_EVENT_TEXT, none splitting a surrogate pair. */
+function splitText(text: string): string[] {
+  const pieces: string[] = [];
+  let rest = text;
+  do {
+    const piece = cut(rest);
+    pieces.push(piece);
+    rest = rest.slice(piece.length);
+  } while (rest.length > 0);
+  return pieces;
+}
+
+/** Cuts text to `max` UTF-16 units without splitting a surrogate pair. */
+export function cut(text: string, max = MAX_EVENT_TEXT): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}

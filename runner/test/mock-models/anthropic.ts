@@ -1,0 +1,188 @@
+/**
+ * A scripted Anthropic Messages API on 127.0.0.1 for driving the real `claude` CLI in tests
+ * (runner/src/agents/claude.test.ts). It answers `POST /v1/messages` with the SSE stream Claude
+ * Code expects (message_start, content_block_start/delta/stop, message_delta with usage,
+ * message_stop) and records every request so tests can assert on what the CLI sent.
+ *
+ * The turn to answer is picked from the conversation: the step is the number of tool results the
+ * CLI has sent back since the last plain user prompt. The last `user` message is what counts; the
+ * CLI sends its environment block as a `system` message after it.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One scripted answer of the model. */
+export type MockTurn =
+  /** Ask the CLI to run a tool (e.g. `Write` with `{ file_path, content }`), optionally after some text. */
+  | { kind: "tool_use"; name: string; input: Record<string, unknown>; text?: string }
+  /** A final text answer (stop_reason end_turn). */
+  | { kind: "text"; text: string }
+  /** An HTTP error with an Anthropic-shaped error body. */
+  | { kind: "http_error"; status: number; message: string }
+  /** Send message_start and then nothing: the stream hangs until the client goes away. */
+  | { kind: "hang" };
+
+/** What the script sees when it picks a turn. */
+export interface TurnContext {
+  /** Tool results sent back since the last plain user prompt: 0 for a fresh prompt. */
+  step: number;
+  /** Text of the last plain user prompt (what the user asked). */
+  prompt: string;
+  body: MessagesBody;
+}
+
+export type MockScript = MockTurn[] | ((ctx: TurnContext) => MockTurn);
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage["headers"];
+  /** The parsed JSON body, or null when it was not JSON. */
+  body: MessagesBody | null;
+}
+
+interface ContentBlock {
+  type?: string;
+  text?: string;
+  content?: unknown;
+  [key: string]: unknown;
+}
+interface Message {
+  role?: string;
+  content?: string | ContentBlock[];
+}
+export interface MessagesBody {
+  model?: string;
+  stream?: boolean;
+  messages?: Message[];
+  tools?: { name?: string }[];
+  [key: string]: unknown;
+}
+
+export interface AnthropicMock {
+  /** `http://127.0.0.1:PORT`, for ANTHROPIC_BASE_URL. */
+  url: string;
+  /** Every request received, in order. */
+  requests: RecordedRequest[];
+  /** Requests to `POST /v1/messages` that carried the tool list (the agent's own turns). */
+  agentRequests(): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** Starts the mock on a free port. */
+export async function startAnthropicMock(script: MockScript): Promise<AnthropicMock> {
+  const requests: RecordedRequest[] = [];
+  let idCounter = 0;
+  const nextId = (prefix: string) => `${prefix}_mock${String(++idCounter).padStart(6, "0")}`;
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      let body: MessagesBody | null = null;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as MessagesBody;
+      } catch {
+        body = null;
+      }
+      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
+      const path = (req.url ?? "").split("?")[0];
+      if (req.method === "POST" && path === "/v1/messages" && body) return answer(res, body);
+      if (req.method === "POST" && path === "/v1/messages/count_tokens") return json(res, 200, { input_tokens: 100 });
+      json(res, 404, { type: "error", error: { type: "not_found_error", message: `mock: no route ${req.method} ${path}` } });
+    });
+  });
+
+  const answer = (res: ServerResponse, body: MessagesBody): void => {
+    const turn = pickTurn(script, body);
+    if (turn.kind === "http_error") {
+      json(res, turn.status, { type: "error", error: { type: "api_error", message: turn.message } });
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "request-id": nextId("req") });
+    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    send("message_start", {
+      type: "message_start",
+      message: {
+        id: nextId("msg"),
+        type: "message",
+        role: "assistant",
+        model: body.model ?? "claude-mock",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 100, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      },
+    });
+    if (turn.kind === "hang") return; // the socket stays open until the client is killed
+    let index = 0;
+    const text = turn.text;
+    if (text) {
+      send("content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } });
+      send("content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text } });
+      send("content_block_stop", { type: "content_block_stop", index });
+      index++;
+    }
+    if (turn.kind === "tool_use") {
+      const block = { type: "tool_use", id: nextId("toolu"), name: turn.name, input: {} };
+      send("content_block_start", { type: "content_block_start", index, content_block: block });
+      const input = JSON.stringify(turn.input);
+      // Two pieces, as real streams split tool input.
+      const half = Math.floor(input.length / 2);
+      for (const part of [input.slice(0, half), input.slice(half)]) {
+        send("content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: part } });
+      }
+      send("content_block_stop", { type: "content_block_stop", index });
+    }
+    const stopReason = turn.kind === "tool_use" ? "tool_use" : "end_turn";
+    send("message_delta", { type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 20 } });
+    send("message_stop", { type: "message_stop" });
+    res.end();
+  };
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    agentRequests: () =>
+      requests.filter((r) => r.method === "POST" && r.url.split("?")[0] === "/v1/messages" && (r.body?.tools?.length ?? 0) > 0),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The turn for this request: scripted by step, the last turn repeating once the script runs out. */
+function pickTurn(script: MockScript, body: MessagesBody): MockTurn {
+  const ctx = readConversation(body);
+  if (typeof script === "function") return script(ctx);
+  const turn = script[Math.min(ctx.step, script.length - 1)];
+  return turn ?? { kind: "text", text: "mock: empty script" };
+}
+
+/** Walks back from the last `user` message over tool-result turns to the prompt that started them. */
+export function readConversation(body: MessagesBody): TurnContext {
+  const users = (body.messages ?? []).filter((m) => m.role === "user");
+  let step = 0;
+  let prompt = "";
+  for (let i = users.length - 1; i >= 0; i--) {
+    const content = users[i]?.content;
+    const blocks = typeof content === "string" ? [{ type: "text", text: content }] : (content ?? []);
+    const results = blocks.filter((b) => b.type === "tool_result").length;
+    if (results > 0) {
+      step += results;
+      continue;
+    }
+    prompt = blocks.flatMap((b) => (b.type === "text" && typeof b.text === "string" ? [b.text] : [])).join("\n");
+    break;
+  }
+  return { step, prompt, body };
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(value));
+}

@@ -1,0 +1,69 @@
+/**
+ * End to end with a real agent CLI: a real control plane, a real runner process that detects the
+ * real `claude` binary (a dev dependency), and a scripted Anthropic-compatible model on 127.0.0.1.
+ * Assign → Claude Code writes a file with its Write tool and answers → the transcript holds the
+ * normalized events and the attempt carries the session id and token usage.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startAnthropicMock, type AnthropicMock } from "../runner/test/mock-models/anthropic";
+import { startControlPlane, waitFor, type TestControlPlane } from "./helpers/control-plane";
+import { startRunner, type RunnerProcess } from "./helpers/runner-process";
+
+const BIN = resolve(import.meta.dirname, "../node_modules/.bin");
+let cp: TestControlPlane;
+let model: AnthropicMock;
+let runner: RunnerProcess;
+
+beforeAll(async () => {
+  if (!existsSync(join(BIN, "claude"))) throw new Error("the real claude CLI is missing: run npm install");
+  // The model asks for hello.txt in the attempt's work directory (named in the environment block
+  // Claude Code sends), then answers.
+  model = await startAnthropicMock(({ step, body }) => {
+    const escaped = runner.dataDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const cwd = new RegExp(`${escaped}/work/[a-z0-9_]+-\\d+`).exec(JSON.stringify(body))?.[0];
+    if (step === 0 && cwd) return { kind: "tool_use", name: "Write", input: { file_path: `${cwd}/hello.txt`, content: "hello from multica\n" } };
+    return { kind: "text", text: step === 0 ? "I could not find my working directory." : "Created hello.txt." };
+  });
+  cp = await startControlPlane();
+  runner = startRunner({
+    url: cp.url, token: await cp.runnerToken(), name: "e2e-claude", commands: {},
+    env: {
+      PATH: `${BIN}:${process.env.PATH}`,
+      ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: "x", CLAUDE_CODE_MAX_RETRIES: "0",
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1", DISABLE_AUTOUPDATER: "1", DISABLE_TELEMETRY: "1", DISABLE_ERROR_REPORTING: "1",
+    },
+  });
+  await runner.waitForLog(/welcome/, 30_000);
+});
+
+afterAll(async () => {
+  runner?.signal("SIGKILL");
+  await runner?.exited;
+  await cp?.stop();
+  await model?.close();
+});
+
+it("runs an issue through Claude Code: tool call, file written, answer, session and usage recorded", async () => {
+  expect(runner.log()).toMatch(/runtimes: .*claude \d/);
+  const { taskId } = await cp.api.assignNew(["claude"], "Create hello.txt");
+  const task = await waitFor(async () => {
+    const t = (await cp.api.task(taskId, "?limit=5000")).body;
+    return ["succeeded", "failed", "cancelled", "lost"].includes(t.task.status) ? t : null;
+  }, 60_000, "the claude task to finish");
+  const kinds = task.transcript.events.map((e) => e.event.kind);
+  expect(task.task, JSON.stringify(task.transcript.events.slice(-5))).toMatchObject({ status: "succeeded", exitCode: 0, runtime: "claude" });
+  expect(kinds).toEqual(expect.arrayContaining(["session", "tool_call", "tool_result", "message", "usage", "result"]));
+  expect(kinds.indexOf("tool_call")).toBeLessThan(kinds.indexOf("tool_result"));
+  const result = task.transcript.events.find((e) => e.event.kind === "result")!.event as unknown as { isError: boolean; summary: string };
+  expect(result).toMatchObject({ isError: false, summary: "Created hello.txt." });
+
+  const attempt = task.attempts[0] as unknown as { sessionId: string | null; usage: { inputTokens: number; outputTokens: number } | null };
+  expect(attempt.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(attempt.usage?.outputTokens).toBeGreaterThan(0);
+  const workFile = join(runner.dataDir, "work", `${taskId}-1`, "hello.txt");
+  expect(readFileSync(workFile, "utf8")).toBe("hello from multica\n");
+  // The prompt the control plane built reached the model.
+  expect(JSON.stringify(model.agentRequests()[0]?.body)).toContain("Create hello.txt");
+});

@@ -91,6 +91,17 @@ describe("parseCli", () => {
     ]);
   });
 
+  it("reads per agent CLI settings, and refuses unknown CLIs or keys", () => {
+    const h = home();
+    const base = { HOME: h, MULTICA_URL: "http://x", MULTICA_TOKEN: "t" };
+    writeDefaultConfig(h, { agents: { claude: { model: "sonnet", extraArgs: ["--add-dir", "/srv"], env: { K: "v" }, timeoutSeconds: 600 } } });
+    expect(run([], base).agentClis).toEqual({ claude: { model: "sonnet", extraArgs: ["--add-dir", "/srv"], env: { K: "v" }, timeoutSeconds: 600 } });
+    writeDefaultConfig(h, { agents: { vim: {} } });
+    expect(errorOf([], base)).toMatch(/agents/);
+    writeDefaultConfig(h, { agents: { claude: { modle: "x" } } });
+    expect(errorOf([], base)).toMatch(/modle/);
+  });
+
   it("reports bad values in one line naming where they came from", () => {
     const h = home();
     const base = { HOME: h, MULTICA_URL: "http://x", MULTICA_TOKEN: "t" };

@@ -41,10 +41,14 @@ flags win over variables, variables over the file, the file over defaults):
 
 Runtimes:
   Agent CLIs found on PATH (claude, codex, gemini, opencode, cursor-agent, copilot)
-  are reported with their version. This version runs Claude Code ("claude":
-  claude -p --output-format stream-json, prompt on stdin, permission mode
-  bypassPermissions unless set under "agents"); tasks assigned to another detected
-  CLI fail with a clear error. Each entry of "commands" in the config file becomes
+  are reported with their version. This version runs three of them, each headless
+  with JSON output and the prompt on stdin:
+    claude   claude -p --output-format stream-json --verbose
+             (--permission-mode bypassPermissions unless set under "agents")
+    codex    codex exec --json --dangerously-bypass-approvals-and-sandbox -C <workdir>
+    gemini   gemini -p "" --output-format stream-json --approval-mode yolo
+             (-m gemini-2.5-pro unless a model is set under "agents")
+  Tasks assigned to another detected CLI fail with a clear error. Each entry of "commands" in the config file becomes
   the runtime "command:<name>". A command gets:
     - "{prompt}" in its args replaced by the task prompt,
     - the variables MULTICA_PROMPT, MULTICA_TASK_ID, MULTICA_ATTEMPT,

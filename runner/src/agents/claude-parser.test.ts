@@ -5,8 +5,8 @@ import { AgentEvent, MAX_EVENT_TEXT } from "@multica/shared";
 import { describe, expect, it } from "vitest";
 import { parseClaudeEvent, parseClaudeLine } from "./claude-parser";
 
-// The fixtures live beside the repo: <repo>/../shared/fixtures/agent-transcripts.
-const TRANSCRIPTS = join(import.meta.dirname, "../../../../shared/fixtures/agent-transcripts");
+// Transcripts recorded from the real CLI, copied into runner/test/fixtures/agent-transcripts.
+const TRANSCRIPTS = join(import.meta.dirname, "../../test/fixtures/agent-transcripts");
 const readLines = (name: string) =>
   readFileSync(join(TRANSCRIPTS, name), "utf8")
     .split("\n")

@@ -3,7 +3,7 @@
  * events. claude.ts parses each stdout line as JSON and hands the value here. Nothing in the
  * input is trusted: any value (wrong types, missing fields, huge strings) yields valid events
  * and never throws. Shapes come from the recorded transcripts in
- * ../shared/fixtures/agent-transcripts/claude-*.jsonl.
+ * runner/test/fixtures/agent-transcripts/claude-*.jsonl.
  */
 import { type AgentEvent, MAX_EVENT_TEXT, type TokenUsage } from "@multica/shared";
 

@@ -1,11 +1,11 @@
-// The Codex parser against transcripts recorded from the real CLI (shared/fixtures/agent-transcripts).
+// The Codex parser against transcripts recorded from the real CLI (runner/test/fixtures/agent-transcripts).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AgentEvent, MAX_EVENT_TEXT } from "@multica/shared";
 import { describe, expect, it } from "vitest";
 import { CodexParser } from "./codex-parser";
 
-const TRANSCRIPTS = join(import.meta.dirname, "../../../../shared/fixtures/agent-transcripts");
+const TRANSCRIPTS = join(import.meta.dirname, "../../test/fixtures/agent-transcripts");
 
 function run(name: string, parser = new CodexParser()): AgentEvent[] {
   const lines = readFileSync(join(TRANSCRIPTS, name), "utf8").split("\n").filter((line) => line.trim() !== "");

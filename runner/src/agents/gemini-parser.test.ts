@@ -1,11 +1,11 @@
-// The Gemini parser against transcripts recorded from the real CLI (shared/fixtures/agent-transcripts).
+// The Gemini parser against transcripts recorded from the real CLI (runner/test/fixtures/agent-transcripts).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AgentEvent } from "@multica/shared";
 import { describe, expect, it } from "vitest";
 import { GeminiParser } from "./gemini-parser";
 
-const TRANSCRIPTS = join(import.meta.dirname, "../../../../shared/fixtures/agent-transcripts");
+const TRANSCRIPTS = join(import.meta.dirname, "../../test/fixtures/agent-transcripts");
 const SESSION = "dadcea7c-8786-423d-8e7e-8c2a00db296a";
 const HELLO = 'I created hello.txt containing "hello from mock".';
 

@@ -1,11 +1,11 @@
-// The OpenCode parser against transcripts recorded from the real CLI (shared/fixtures/agent-transcripts).
+// The OpenCode parser against transcripts recorded from the real CLI (runner/test/fixtures/agent-transcripts).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AgentEvent } from "@multica/shared";
 import { describe, expect, it } from "vitest";
 import { OpenCodeParser } from "./opencode-parser";
 
-const TRANSCRIPTS = join(import.meta.dirname, "../../../../shared/fixtures/agent-transcripts");
+const TRANSCRIPTS = join(import.meta.dirname, "../../test/fixtures/agent-transcripts");
 const SESSION = "ses_df49e8c12ffezI35AmSr0mzkl0";
 const HELLO = 'I created hello.txt containing "hello from mock".';
 const STEP = { inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };

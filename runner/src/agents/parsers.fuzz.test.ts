@@ -10,7 +10,7 @@ import { GeminiParser } from "./gemini-parser";
 import type { LineParser } from "./line-parser";
 import { OpenCodeParser } from "./opencode-parser";
 
-const TRANSCRIPTS = join(import.meta.dirname, "../../../../shared/fixtures/agent-transcripts");
+const TRANSCRIPTS = join(import.meta.dirname, "../../test/fixtures/agent-transcripts");
 const SEED = 0x5eed_2026;
 
 const PARSERS: Record<string, () => LineParser> = {

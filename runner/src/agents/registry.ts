@@ -9,7 +9,9 @@ import type { RunnerConfig } from "../config";
 import type { Logger } from "../log";
 import type { AgentAdapter } from "./adapter";
 import { ClaudeAdapter } from "./claude";
+import { CodexAdapter } from "./codex";
 import { CommandAdapter, findExecutable } from "./command";
+import { GeminiAdapter } from "./gemini";
 
 /** Agent CLIs the runner looks for. Detected ones are reported; those with an adapter are run. */
 export const AGENT_CLIS = ["claude", "codex", "gemini", "opencode", "cursor-agent", "copilot"] as const;
@@ -77,6 +79,10 @@ function cliAdapter(key: string, config: RunnerConfig, log: Logger): AgentAdapte
   switch (key) {
     case "claude":
       return new ClaudeAdapter({ ...common, binary: settings?.binary, permissionMode: settings?.permissionMode, mcpConfigPath: settings?.mcpConfig ?? null });
+    case "codex":
+      return new CodexAdapter({ ...common, binary: settings?.binary });
+    case "gemini":
+      return new GeminiAdapter({ ...common, binary: settings?.binary });
     default:
       return null;
   }

@@ -1,0 +1,236 @@
+/**
+ * The `gemini` runtime: runs Google's Gemini CLI headless for an attempt,
+ * `gemini -p "" --output-format stream-json --approval-mode yolo -m <model> [--resume <session>]`
+ * with the prompt on stdin (then closed), and maps each JSON line through gemini-parser.ts. The
+ * `result` event decides the outcome (success only when its status is "success") and ends the
+ * run. Checked against @google/gemini-cli 0.61. The registry makes one adapter; process handling
+ * is agent-process.ts.
+ */
+import type { AgentEvent, RuntimeInfo, Usage } from "@multica/shared";
+import { execa } from "execa";
+import type { Logger } from "../log";
+import type { AgentAdapter, AgentStartContext, RunningAgent } from "./adapter";
+import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
+import type { DroppedArg } from "./claude";
+import { findExecutable } from "./command";
+import { GeminiParser } from "./gemini-parser";
+
+/** Stream-json lines carry whole tool parameters (write_file content); longer lines are passed on as plain output. */
+const MAX_JSON_LINE = 8 * 1024 * 1024;
+/** How long `gemini` may linger after its `result` event before its tree is stopped. */
+const FINISH_GRACE_MS = 2000;
+/** How long `gemini --version` may take in detect() (it loads a ~100 MB bundle). */
+const DETECT_TIMEOUT_MS = 15_000;
+/** Stderr lines kept to explain a run that ended without a result. */
+const STDERR_TAIL = 5;
+/**
+ * The model used when none is configured. Without `-m` the CLI picks `auto`, which first asks a
+ * router model which model to use: an extra request, and a model the runner did not choose.
+ */
+export const DEFAULT_GEMINI_MODEL = "gemini-2.5-pro";
+
+export interface GeminiAdapterOptions {
+  /** The runner's environment for child processes (config.childEnv). */
+  baseEnv: Record<string, string>;
+  /** The `gemini` executable: a name looked up on PATH, or a path. Default "gemini". */
+  binary?: string;
+  /** Extra environment for this runtime, on top of baseEnv. */
+  env?: Record<string, string>;
+  /** Extra CLI arguments; protocol flags among them are dropped (see `droppedArgs`). */
+  extraArgs?: string[];
+  /** `-m`; null or absent for DEFAULT_GEMINI_MODEL ("auto" asks the CLI's router). */
+  model?: string | null;
+  /** `--approval-mode`; default "yolo" (nobody is there to approve tools; without it the write tools are not offered). */
+  approvalMode?: string;
+  /** Time between SIGTERM and SIGKILL when stopping the process tree. */
+  cancelGraceMs: number;
+  /** Wall-clock limit per attempt; null for none. The CLI retries 5xx answers for minutes. */
+  timeoutMs: number | null;
+  /** Where refused extra args are reported (once, at construction). */
+  log?: Pick<Logger, "warn">;
+}
+
+const HEADLESS = "the runner always runs gemini headless with the prompt on stdin (-p)";
+const RESUME = "the runner resumes sessions itself (resumeSessionId)";
+/** Flags the adapter owns: the output protocol, the session and the options it sets depend on them. */
+const PROTOCOL_FLAGS: Record<string, { takesValue: boolean; reason: string }> = {
+  "-p": { takesValue: true, reason: HEADLESS },
+  "--prompt": { takesValue: true, reason: HEADLESS },
+  "-i": { takesValue: true, reason: HEADLESS },
+  "--prompt-interactive": { takesValue: true, reason: HEADLESS },
+  "--acp": { takesValue: false, reason: HEADLESS },
+  "--experimental-acp": { takesValue: false, reason: HEADLESS },
+  "-o": { takesValue: true, reason: "the runner parses stream-json output" },
+  "--output-format": { takesValue: true, reason: "the runner parses stream-json output" },
+  "-r": { takesValue: true, reason: RESUME },
+  "--resume": { takesValue: true, reason: RESUME },
+  "--session-id": { takesValue: true, reason: RESUME },
+  "--session-file": { takesValue: true, reason: RESUME },
+  "-m": { takesValue: true, reason: "the model comes from the runtime's model setting" },
+  "--model": { takesValue: true, reason: "the model comes from the runtime's model setting" },
+  "-y": { takesValue: false, reason: "the approval mode comes from the adapter's approvalMode" },
+  "--yolo": { takesValue: false, reason: "the approval mode comes from the adapter's approvalMode" },
+  "--approval-mode": { takesValue: true, reason: "the approval mode comes from the adapter's approvalMode" },
+};
+
+/** Splits extra args into the ones kept and the protocol flags (with their values) dropped. */
+export function filterGeminiArgs(args: readonly string[]): { kept: string[]; dropped: DroppedArg[] } {
+  const kept: string[] = [];
+  const dropped: DroppedArg[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    const [name, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), true] : [arg, false];
+    const flag = PROTOCOL_FLAGS[name];
+    if (!flag) {
+      kept.push(arg);
+      continue;
+    }
+    const value = flag.takesValue && !inline && i + 1 < args.length ? args[++i] : undefined;
+    dropped.push({ arg: value === undefined ? arg : `${arg} ${value}`, reason: flag.reason });
+  }
+  return { kept, dropped };
+}
+
+export class GeminiAdapter implements AgentAdapter {
+  readonly key = "gemini";
+  /** Extra args the adapter refused, with why; the registry should log them once. */
+  readonly droppedArgs: readonly DroppedArg[];
+  private readonly extraArgs: string[];
+  private readonly binary: string;
+
+  constructor(private readonly options: GeminiAdapterOptions) {
+    const { kept, dropped } = filterGeminiArgs(options.extraArgs ?? []);
+    this.extraArgs = kept;
+    this.droppedArgs = dropped;
+    for (const d of dropped) options.log?.warn(`gemini: ignoring extra argument ${JSON.stringify(d.arg)}: ${d.reason}`);
+    this.binary = options.binary ?? "gemini";
+  }
+
+  /** Available when the binary is found; its version from `gemini --version` ("0.61.0"). */
+  async detect(): Promise<RuntimeInfo | null> {
+    const path = findExecutable(this.binary, this.options.baseEnv.PATH ?? "");
+    if (!path) return null;
+    const result = await execa(path, ["--version"], {
+      stdin: "ignore",
+      env: { ...this.options.baseEnv, ...this.options.env },
+      extendEnv: false,
+      timeout: DETECT_TIMEOUT_MS,
+      reject: false,
+      maxBuffer: 64 * 1024,
+    });
+    const version = /\d+\.\d+\.\d+[^\s]*/.exec(String(result.stdout ?? ""))?.[0] ?? null;
+    return { key: this.key, version };
+  }
+
+  /** The argument list for one attempt (exported for tests and logs). */
+  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId">): string[] {
+    const o = this.options;
+    // `-p ""` makes the run headless; the CLI puts stdin before the -p text, so the prompt on
+    // stdin is the whole prompt: no 128 KiB argv limit, and it does not show up in `ps`.
+    const args = ["-p", "", "--output-format", "stream-json", "--approval-mode", o.approvalMode ?? "yolo"];
+    args.push("-m", o.model ?? DEFAULT_GEMINI_MODEL);
+    // Sessions live under $HOME/.gemini/tmp/<hash of the work dir>: a resume needs both unchanged.
+    if (ctx.resumeSessionId) args.push("--resume", ctx.resumeSessionId);
+    return [...args, ...this.extraArgs];
+  }
+
+  start(ctx: AgentStartContext): RunningAgent {
+    const o = this.options;
+    // The work dir is a fresh directory the runner made for this attempt; in a folder it does not
+    // trust, headless gemini exits 55 (checked with 0.61). Config may still override it.
+    const env: Record<string, string> = { ...o.baseEnv, GEMINI_CLI_TRUST_WORKSPACE: "true", ...o.env, PWD: ctx.workDir };
+    return startAgentProcess({
+      command: this.binary,
+      args: this.buildArgs(ctx),
+      env,
+      cwd: ctx.workDir,
+      // Written then closed: the CLI reads stdin to its end (or 500 ms without data) before it starts.
+      stdin: ctx.prompt,
+      mapper: new GeminiLineMapper(),
+      cancelGraceMs: o.cancelGraceMs,
+      timeoutMs: o.timeoutMs,
+      finishGraceMs: FINISH_GRACE_MS,
+      maxStdoutLine: MAX_JSON_LINE,
+    });
+  }
+}
+
+/**
+ * Gemini's exit codes: its FatalError classes (packages/core/src/utils/errors.ts in 0.61) and,
+ * for API errors, the HTTP status, which the process exit truncates to 8 bits.
+ */
+const EXIT_CODES: Record<number, string> = {
+  41: "authentication failed: check GEMINI_API_KEY and security.auth.selectedType in ~/.gemini/settings.json",
+  42: "invalid input: the prompt, a flag, or the session to resume was not accepted",
+  44: "the sandbox could not be set up",
+  52: "configuration error in the Gemini settings",
+  53: "the session reached its turn limit (maxSessionTurns)",
+  54: "a tool failed fatally",
+  55: "the workspace is not trusted",
+  130: "the CLI cancelled the run",
+  [400 % 256]: "the model API answered HTTP 400",
+  [401 % 256]: "the model API answered HTTP 401",
+  [403 % 256]: "the model API answered HTTP 403",
+  [404 % 256]: "the model API answered HTTP 404 (unknown model?)",
+  [429 % 256]: "the model API answered HTTP 429 (rate limited or out of quota)",
+  [500 % 256]: "the model API answered HTTP 500",
+  [502 % 256]: "the model API answered HTTP 502",
+  [503 % 256]: "the model API answered HTTP 503",
+  [504 % 256]: "the model API answered HTTP 504",
+};
+
+/** A process end in words: "exit code 41: authentication failed: …", "signal SIGKILL". */
+export function describeGeminiExit(exit: Pick<ProcessExit, "exitCode" | "signal">): string {
+  if (exit.signal) return `signal ${exit.signal}`;
+  const meaning = exit.exitCode === null ? undefined : EXIT_CODES[exit.exitCode];
+  return meaning ? `exit code ${exit.exitCode}: ${meaning}` : `exit code ${exit.exitCode}`;
+}
+
+/**
+ * Per-attempt state around one GeminiParser. LineMapper has no end-of-stdout hook, so the text
+ * the parser holds back is flushed by the parser itself when the `result` event arrives (the
+ * normal end); a run that dies mid-message has already streamed that text as `text_delta`s.
+ */
+export class GeminiLineMapper implements LineMapper {
+  private readonly parser = new GeminiParser();
+  private readonly stderrTail: string[] = [];
+
+  stdout(line: string): AgentEvent[] {
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      return line.trim() === "" ? [] : [{ kind: "output", stream: "stdout", text: line }];
+    }
+    return this.parser.parse(json);
+  }
+
+  stderr(line: string): AgentEvent[] {
+    if (line.trim() !== "") {
+      this.stderrTail.push(line.slice(0, 400));
+      if (this.stderrTail.length > STDERR_TAIL) this.stderrTail.shift();
+    }
+    return [{ kind: "output", stream: "stderr", text: line }];
+  }
+
+  finished(): boolean {
+    return this.parser.final().sawResult;
+  }
+
+  verdict(exit: ProcessExit): RunVerdict {
+    const f = this.parser.final();
+    if (f.sawResult && !f.isError) return { status: "succeeded", error: null };
+    const how = exit.stoppedAfterFinish ? "" : ` (${describeGeminiExit(exit)})`;
+    if (f.sawResult) return { status: "failed", error: `gemini reported an error: ${f.error ?? "(no message)"}${how}` };
+    const tail = this.stderrTail.length > 0 ? `; stderr: ${this.stderrTail.join(" | ")}` : "";
+    return { status: "failed", error: `the agent ended without a result (${describeGeminiExit(exit)})${tail}` };
+  }
+
+  sessionId(): string | null {
+    return this.parser.final().sessionId;
+  }
+
+  usage(): Usage | null {
+    return this.parser.final().usage;
+  }
+}

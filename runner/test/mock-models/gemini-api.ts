@@ -1,0 +1,194 @@
+/**
+ * A scripted Gemini API (generativelanguage v1beta) on 127.0.0.1 for driving the real `gemini`
+ * CLI in tests (runner/src/agents/gemini.test.ts). It answers
+ * `POST /v1beta/models/<model>:streamGenerateContent?alt=sse` with the SSE stream the CLI expects
+ * (`data: {candidates, usageMetadata}` chunks), `:countTokens` with a fixed count and
+ * `:generateContent` (the CLI's side questions) with a plain text answer, and records every
+ * request. Unknown paths get a 404 and stay in `requests` (and `unknownRequests()`), so a test can
+ * see what the CLI called.
+ *
+ * The step to answer is the number of `functionResponse` parts the CLI has sent back since the
+ * last plain user prompt: 0 for a fresh prompt, 1 after the first tool ran, and so on.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One scripted answer of the model. */
+export type MockStep =
+  /** Ask the CLI to call a tool, e.g. `write_file` with `{ file_path, content }`, optionally after some text. */
+  | { kind: "function_call"; name: string; args: Record<string, unknown>; text?: string }
+  /** A final text answer (finishReason STOP). */
+  | { kind: "text"; text: string }
+  /** An HTTP error with a Google-API-shaped error body. */
+  | { kind: "http_error"; status: number; message: string }
+  /** Send the SSE headers and then nothing: the stream hangs until the client goes away. */
+  | { kind: "hang" };
+
+/** A part of a Gemini `Content`. */
+export interface Part {
+  text?: string;
+  functionCall?: { name?: string; args?: unknown; id?: string };
+  functionResponse?: { name?: string; response?: unknown; id?: string };
+  [key: string]: unknown;
+}
+export interface Content {
+  role?: string;
+  parts?: Part[];
+}
+export interface FunctionDeclaration {
+  name?: string;
+  description?: string;
+  parameters?: unknown;
+  parametersJsonSchema?: unknown;
+}
+export interface GenerateBody {
+  contents?: Content[];
+  tools?: { functionDeclarations?: FunctionDeclaration[] }[];
+  systemInstruction?: unknown;
+  generationConfig?: unknown;
+  [key: string]: unknown;
+}
+
+/** What the script sees when it picks a step. */
+export interface StepContext {
+  /** `functionResponse` parts since the last plain user prompt: 0 for a fresh prompt. */
+  step: number;
+  /** Text of the last plain user prompt. */
+  prompt: string;
+  /** The model named in the path. */
+  model: string;
+  body: GenerateBody;
+}
+
+export type MockScript = MockStep[] | ((ctx: StepContext) => MockStep);
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage["headers"];
+  /** The parsed JSON body, or null when there was none or it was not JSON. */
+  body: GenerateBody | null;
+}
+
+export interface GeminiMock {
+  /** `http://127.0.0.1:PORT`, for GOOGLE_GEMINI_BASE_URL. */
+  url: string;
+  /** Every request received, in order. */
+  requests: RecordedRequest[];
+  /** `streamGenerateContent` requests that offered tools (the agent's own turns). */
+  agentRequests(): RecordedRequest[];
+  /** Requests to paths the mock does not know (answered 404). */
+  unknownRequests(): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** Token counts every streamed turn reports; tests assert on their sums. */
+export const MOCK_USAGE = { promptTokenCount: 100, candidatesTokenCount: 20, totalTokenCount: 120 };
+
+const ROUTE = /^\/v1beta\/models\/([^/:]+):([A-Za-z]+)$/;
+
+/** Starts the mock on a free port. */
+export async function startGeminiMock(script: MockScript): Promise<GeminiMock> {
+  const requests: RecordedRequest[] = [];
+  const unknown: RecordedRequest[] = [];
+  let callCounter = 0;
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      let body: GenerateBody | null = null;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as GenerateBody;
+      } catch {
+        body = null;
+      }
+      const recorded: RecordedRequest = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body };
+      requests.push(recorded);
+      const route = ROUTE.exec((req.url ?? "").split("?")[0] ?? "");
+      const [model, method] = [route?.[1] ?? "", route?.[2] ?? ""];
+      if (req.method === "POST" && body && method === "streamGenerateContent") return stream(res, model, body);
+      if (req.method === "POST" && method === "countTokens") return json(res, 200, { totalTokens: MOCK_USAGE.promptTokenCount });
+      if (req.method === "POST" && body && method === "generateContent") {
+        // Side questions (e.g. "who speaks next"): a short final answer ends them.
+        return json(res, 200, { candidates: [candidate([{ text: '{"reasoning":"mock","next_speaker":"user"}' }], "STOP")], usageMetadata: MOCK_USAGE });
+      }
+      unknown.push(recorded);
+      console.warn(`gemini mock: no route for ${req.method} ${req.url}`);
+      json(res, 404, { error: { code: 404, message: `mock: no route ${req.method} ${req.url}`, status: "NOT_FOUND" } });
+    });
+  });
+
+  const stream = (res: ServerResponse, model: string, body: GenerateBody): void => {
+    const turn = pickStep(script, model, body);
+    if (turn.kind === "http_error") {
+      json(res, turn.status, { error: { code: turn.status, message: turn.message, status: turn.status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT" } });
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    if (turn.kind === "hang") {
+      res.flushHeaders();
+      return; // the socket stays open until the client is killed
+    }
+    const send = (value: unknown) => res.write(`data: ${JSON.stringify(value)}\r\n\r\n`);
+    if (turn.text) send({ candidates: [candidate([{ text: turn.text }], null)] });
+    const last: Part[] = [];
+    if (turn.kind === "function_call") last.push({ functionCall: { name: turn.name, args: turn.args, id: `call_mock${++callCounter}` } });
+    send({ candidates: [candidate(last, "STOP")], usageMetadata: MOCK_USAGE, modelVersion: model });
+    res.end();
+  };
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    agentRequests: () =>
+      requests.filter((r) => r.url.includes(":streamGenerateContent") && (r.body?.tools ?? []).some((t) => (t.functionDeclarations?.length ?? 0) > 0)),
+    unknownRequests: () => [...unknown],
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function candidate(parts: Part[], finishReason: string | null) {
+  return { content: { role: "model", parts }, index: 0, ...(finishReason ? { finishReason } : {}) };
+}
+
+/** The step for this request: scripted by step, the last step repeating once the script runs out. */
+function pickStep(script: MockScript, model: string, body: GenerateBody): MockStep {
+  const ctx = readConversation(model, body);
+  if (typeof script === "function") return script(ctx);
+  return script[Math.min(ctx.step, script.length - 1)] ?? { kind: "text", text: "mock: empty script" };
+}
+
+/** Walks back over `user` contents that carry function responses to the prompt that started them. */
+export function readConversation(model: string, body: GenerateBody): StepContext {
+  const users = (body.contents ?? []).filter((c) => c.role === "user");
+  let step = 0;
+  let prompt = "";
+  for (let i = users.length - 1; i >= 0; i--) {
+    const parts = users[i]?.parts ?? [];
+    const responses = parts.filter((p) => p.functionResponse !== undefined).length;
+    if (responses > 0) {
+      step += responses;
+      continue;
+    }
+    prompt = parts.flatMap((p) => (typeof p.text === "string" ? [p.text] : [])).join("\n");
+    break;
+  }
+  return { step, prompt, model, body };
+}
+
+/** The names of the tools the request offered. */
+export function toolNames(body: GenerateBody | null): string[] {
+  return (body?.tools ?? []).flatMap((t) => (t.functionDeclarations ?? []).flatMap((d) => (d.name ? [d.name] : [])));
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(value));
+}

@@ -8,12 +8,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startAnthropicMock, type AnthropicMock } from "../runner/test/mock-models/anthropic";
+import { startResponsesMock, type ResponsesMock } from "../runner/test/mock-models/openai-responses";
 import { startControlPlane, waitFor, type TestControlPlane } from "./helpers/control-plane";
 import { startRunner, type RunnerProcess } from "./helpers/runner-process";
 
 const BIN = resolve(import.meta.dirname, "../node_modules/.bin");
 let cp: TestControlPlane;
 let model: AnthropicMock;
+let openai: ResponsesMock;
 let runner: RunnerProcess;
 
 beforeAll(async () => {
@@ -26,12 +28,28 @@ beforeAll(async () => {
     if (step === 0 && cwd) return { kind: "tool_use", name: "Write", input: { file_path: `${cwd}/hello.txt`, content: "hello from multica\n" } };
     return { kind: "text", text: step === 0 ? "I could not find my working directory." : "Created hello.txt." };
   });
+  // Codex: run one shell command that writes hello.txt in its working directory, then answer.
+  openai = await startResponsesMock(({ step }) =>
+    step === 0 ? { kind: "function_call", name: "exec_command", arguments: { cmd: "printf 'hello from codex\\n' > hello.txt" } } : { kind: "message", text: "Wrote hello.txt." },
+  "gpt-5.5");
   cp = await startControlPlane();
   runner = startRunner({
-    url: cp.url, token: await cp.runnerToken(), name: "e2e-claude", commands: {},
+    url: cp.url, token: await cp.runnerToken(), name: "e2e-agents", commands: {},
+    agents: {
+      // Codex ignores OPENAI_BASE_URL: point it at the mock with a model provider (SETUP-NOTES).
+      codex: {
+        model: "gpt-5.5",
+        extraArgs: [
+          "model_provider=mock", "model_providers.mock.name=Mock", `model_providers.mock.base_url=${openai.url}`,
+          "model_providers.mock.env_key=MOCK_API_KEY", "model_providers.mock.wire_api=responses",
+          "model_providers.mock.request_max_retries=0", "model_providers.mock.stream_max_retries=0",
+          "check_for_update_on_startup=false", "analytics.enabled=false", "features.plugins=false",
+        ].flatMap((o) => ["-c", o]),
+      },
+    },
     env: {
       PATH: `${BIN}:${process.env.PATH}`,
-      ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: "x", CLAUDE_CODE_MAX_RETRIES: "0",
+      ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: "x", CLAUDE_CODE_MAX_RETRIES: "0", MOCK_API_KEY: "x",
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1", DISABLE_AUTOUPDATER: "1", DISABLE_TELEMETRY: "1", DISABLE_ERROR_REPORTING: "1",
     },
   });
@@ -43,6 +61,7 @@ afterAll(async () => {
   await runner?.exited;
   await cp?.stop();
   await model?.close();
+  await openai?.close();
 });
 
 it("runs an issue through Claude Code: tool call, file written, answer, session and usage recorded", async () => {
@@ -66,4 +85,21 @@ it("runs an issue through Claude Code: tool call, file written, answer, session 
   expect(readFileSync(workFile, "utf8")).toBe("hello from multica\n");
   // The prompt the control plane built reached the model.
   expect(JSON.stringify(model.agentRequests()[0]?.body)).toContain("Create hello.txt");
+});
+
+it("runs an issue through Codex: shell command, file written, answer, thread id and usage recorded", async () => {
+  expect(runner.log()).toMatch(/runtimes: .*codex \d/);
+  const { taskId } = await cp.api.assignNew(["codex"], "Create hello.txt with codex");
+  const task = await waitFor(async () => {
+    const t = (await cp.api.task(taskId, "?limit=5000")).body;
+    return ["succeeded", "failed", "cancelled", "lost"].includes(t.task.status) ? t : null;
+  }, 60_000, "the codex task to finish");
+  expect(task.task, JSON.stringify(task.transcript.events.slice(-5))).toMatchObject({ status: "succeeded", runtime: "codex" });
+  const kinds = task.transcript.events.map((e) => e.event.kind);
+  expect(kinds).toEqual(expect.arrayContaining(["session", "tool_call", "tool_result", "message", "usage", "result"]));
+  const attempt = task.attempts[0] as unknown as { sessionId: string | null; usage: { inputTokens: number } | null };
+  expect(attempt.sessionId).toBeTruthy();
+  expect(attempt.usage?.inputTokens).toBeGreaterThan(0);
+  expect(readFileSync(join(runner.dataDir, "work", `${taskId}-1`, "hello.txt"), "utf8")).toBe("hello from codex\n");
+  expect(JSON.stringify(openai.requests.map((r) => r.body))).toContain("Create hello.txt with codex");
 });

@@ -39,10 +39,12 @@ export function startRunner(opts: {
   concurrency?: number;
   extraArgs?: string[];
   env?: Record<string, string>;
+  /** The config file's "agents" section (per agent CLI settings). */
+  agents?: Record<string, unknown>;
 }): RunnerProcess {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), `multica-runner-${opts.name}-`));
   const config = join(dataDir, "..", `${opts.name}-${process.pid}-${Date.now()}.json`);
-  writeFileSync(config, JSON.stringify({ commands: opts.commands }));
+  writeFileSync(config, JSON.stringify({ commands: opts.commands, agents: opts.agents ?? {} }));
   const args = [RUNNER_CLI, "--url", opts.url, "--token", opts.token, "--name", opts.name, "--data-dir", dataDir, "--config", config, "--concurrency", String(opts.concurrency ?? 2), ...(opts.extraArgs ?? [])];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HOME: dataDir, ...opts.env } });
   let out = "";

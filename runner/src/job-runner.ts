@@ -5,7 +5,7 @@
  */
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { AgentEvent, AttemptRef, ControlTaskAssign, ReportStatus } from "@multica/shared";
+import type { AgentEvent, AttemptRef, ControlTaskAssign, FailureKind, ReportStatus } from "@multica/shared";
 import type { RunningAgent } from "./agents/adapter";
 import type { RuntimeRegistry } from "./agents/registry";
 import { describeError, type Logger } from "./log";
@@ -93,20 +93,22 @@ export class JobRunner {
       return;
     }
     this.o.log.info(`task ${label(ref)} assigned: runtime ${msg.runtime}, issue "${msg.issue.title.slice(0, 80)}"`);
-    const refuse = (status: ReportStatus, error: string) => this.refuse(job, status, error, startedAt);
-    if (this.stopping) return refuse("lost", "runner is stopping");
-    if (this.active().length >= this.o.concurrency) return refuse("failed", `runner is at its concurrency limit (${this.o.concurrency})`);
+    const refuse = (status: ReportStatus, kind: FailureKind, error: string) => this.refuse(job, status, kind, error, startedAt);
+    if (this.stopping) return refuse("lost", "runner_lost", "runner is stopping");
+    if (this.active().length >= this.o.concurrency) {
+      return refuse("lost", "runner_lost", `runner is at its concurrency limit (${this.o.concurrency})`);
+    }
     const resolved = this.o.registry.resolve(msg.runtime);
-    if (!resolved.ok) return refuse("failed", resolved.error);
+    if (!resolved.ok) return refuse("failed", "bad_config", resolved.error);
     job.accepted = true;
     const workDir = join(this.o.dataDir, "work", `${ref.taskId}-${ref.attempt}`);
     try {
       await rm(workDir, { recursive: true, force: true });
       await mkdir(workDir, { recursive: true });
     } catch (err) {
-      return refuse("failed", `could not create the work directory ${workDir}: ${describeError(err)}`);
+      return refuse("failed", "bad_config", `could not create the work directory ${workDir}: ${describeError(err)}`);
     }
-    if (job.cancelReason !== null) return refuse("cancelled", `cancelled before start: ${job.cancelReason}`);
+    if (job.cancelReason !== null) return refuse("cancelled", "cancelled", `cancelled before start: ${job.cancelReason}`);
 
     const agent = resolved.adapter.start({ ...ref, prompt: msg.prompt, issue: msg.issue, agent: msg.agent, workDir });
     job.agent = agent;
@@ -130,17 +132,18 @@ export class JobRunner {
     job.agent?.killNow();
     if (!this.jobs.has(key(job.ref))) return; // its report was already being written
     const exit = { exitCode: null, signal: null, error, durationMs: 0 };
-    await this.finish(job, { ...job.ref, status: "failed", exit, sessionId: null, usage: null }).catch(() => {
+    const failure = { kind: "agent_error" as const, message: error, retryAt: null };
+    await this.finish(job, { ...job.ref, status: "failed", exit, sessionId: null, usage: null, failure }).catch(() => {
       // Nothing more to do here: on the next start the attempt is reported lost.
     });
   }
 
   /** Ends an attempt that never ran: an error event explaining why, then the report. */
-  private async refuse(job: Job, status: ReportStatus, error: string, startedAt: number): Promise<void> {
+  private async refuse(job: Job, status: ReportStatus, kind: FailureKind, error: string, startedAt: number): Promise<void> {
     const event: AgentEvent = { kind: "error", message: error };
     await this.o.outbox.append(job.ref, event);
     const exit = { exitCode: null, signal: null, error, durationMs: Date.now() - startedAt };
-    await this.finish(job, { ...job.ref, status, exit, sessionId: null, usage: null });
+    await this.finish(job, { ...job.ref, status, exit, sessionId: null, usage: null, failure: { kind, message: error, retryAt: null } });
   }
 
   private async finish(job: Job, body: ReportBody): Promise<void> {

@@ -90,6 +90,7 @@ export class Outbox {
         exit: { exitCode: null, signal: null, error: "runner restarted while the attempt was running", durationMs: 0 },
         sessionId: null,
         usage: null,
+        failure: { kind: "runner_lost", message: "runner restarted while the attempt was running", retryAt: null },
       });
     }
     return running.map(({ taskId, attempt }) => ({ taskId, attempt }));
@@ -192,8 +193,10 @@ export class Outbox {
     const parsed = RunnerTaskReport.safeParse(safeJson(String(row.report_json)));
     if (parsed.success) return parsed.data;
     this.log.error(`outbox: the stored report of ${ref.taskId}/${ref.attempt} is unreadable; reporting the attempt lost`);
-    const exit = { exitCode: null, signal: null, error: "the report could not be read back from the runner's outbox", durationMs: 0 };
-    return { type: "task.report", ...ref, status: "lost", lastSeq: this.lastSeq.get(key(ref)) ?? 0, exit, sessionId: null, usage: null };
+    const error = "the report could not be read back from the runner's outbox";
+    const exit = { exitCode: null, signal: null, error, durationMs: 0 };
+    const failure = { kind: "runner_lost" as const, message: error, retryAt: null };
+    return { type: "task.report", ...ref, status: "lost", lastSeq: this.lastSeq.get(key(ref)) ?? 0, exit, sessionId: null, usage: null, failure };
   }
 
   /** Writes what is pending and closes the file. */

@@ -188,7 +188,7 @@ describe("runner against a fake control plane", () => {
     const tasks = [assign("command:stubborn"), assign("command:stubborn"), assign("command:stubborn")];
     for (const t of tasks) cp.send(t);
     await cp.waitFor(() => cp.of("task.report").length === 1);
-    expect(cp.of("task.report")[0]).toMatchObject({ taskId: tasks[2]?.taskId, status: "failed", exit: { error: "runner is at its concurrency limit (2)" } });
+    expect(cp.of("task.report")[0]).toMatchObject({ taskId: tasks[2]?.taskId, status: "lost", exit: { error: "runner is at its concurrency limit (2)" }, failure: { kind: "runner_lost" } });
     await cp.waitFor(() => cp.of("heartbeat").some((h) => h.active.length === 2));
     expect(cp.of("heartbeat").every((h) => h.active.length <= 2)).toBe(true);
   });

@@ -45,6 +45,25 @@ export const ExitInfo = z.object({
 export type ExitInfo = z.infer<typeof ExitInfo>;
 
 /**
+ * Why an attempt did not succeed, in classes a person can act on: the agent itself failed
+ * (`agent_error`), a watchdog stopped it (`timeout`), the model provider refused for now
+ * (`rate_limit`, with when to try again), someone cancelled it, the runner vanished
+ * (`runner_lost`), or the runtime or task is set up wrong (`bad_config`: missing binary, bad
+ * repository, unknown runtime). Retrying only helps for some of them; see the control plane.
+ */
+export const FAILURE_KINDS = ["agent_error", "timeout", "rate_limit", "cancelled", "runner_lost", "bad_config"] as const;
+export const FailureKind = z.enum(FAILURE_KINDS);
+export type FailureKind = z.infer<typeof FailureKind>;
+
+export const Failure = z.object({
+  kind: FailureKind,
+  message: z.string().max(2000),
+  /** For `rate_limit`: when the provider said it will accept work again (ms since epoch), if it said. */
+  retryAt: z.number().int().nonnegative().nullable(),
+});
+export type Failure = z.infer<typeof Failure>;
+
+/**
  * Runtimes are identified by a key: the agent CLI's name (`claude`, `codex`, `gemini`,
  * `opencode`, `cursor-agent`, `copilot`) or `command:<name>` for a user-configured command.
  */

@@ -4,7 +4,7 @@
  * Today there is one implementation (command.ts); adapters for agent CLIs that print JSON lines
  * (Claude Code, Codex, Gemini, OpenCode, …) will parse those lines into richer events.
  */
-import type { AgentEvent, ExitInfo, RuntimeInfo, RuntimeKey, Usage } from "@multica/shared";
+import type { AgentEvent, ExitInfo, Failure, RuntimeInfo, RuntimeKey, Usage } from "@multica/shared";
 import type { z } from "zod";
 
 /** Everything an adapter needs to start one attempt. */
@@ -26,6 +26,8 @@ export interface AgentOutcome {
   exit: ExitInfo;
   sessionId: string | null;
   usage: Usage | null;
+  /** Why it did not succeed; null when it did. */
+  failure: Failure | null;
 }
 
 /** An agent process that has been started. */

@@ -2,12 +2,13 @@
  * The process machinery every adapter shares: starts the agent in its own process group, reads
  * stdout and stderr line by line, turns each line into events through the adapter's `LineMapper`,
  * queues them (bounded: the pipes pause while the consumer lags), and stops the tree in three
- * steps (SIGTERM to the group, a grace period, SIGKILL) on cancel, timeout, or once the mapper
- * says the run is finished but the process lingers. command.ts and the agent CLI adapters
+ * steps (SIGTERM to the group, a grace period, SIGKILL) on cancel, when a watchdog fires (no
+ * output for too long, or running too long), or once the mapper says the run is finished but the
+ * process lingers. It also classifies how the attempt ended (a `Failure`). command.ts and the agent CLI adapters
  * (claude.ts, …) build a `AgentProcessSpec` and call `startAgentProcess`.
  */
 import type { Readable } from "node:stream";
-import type { AgentEvent, Usage } from "@multica/shared";
+import type { AgentEvent, Failure, FailureKind, Usage } from "@multica/shared";
 import { execa } from "execa";
 import type { AgentOutcome, RunningAgent } from "./adapter";
 import { EventQueue } from "./event-queue";
@@ -30,6 +31,10 @@ export interface RunVerdict {
   status: "succeeded" | "failed";
   /** Why it failed (null on success, or when the exit code says it all). Cut to 2,000 characters. */
   error: string | null;
+  /** The failure's class when it is not the agent's own error (default `agent_error`). */
+  kind?: FailureKind;
+  /** For `rate_limit`: when to try again (ms since epoch), when the CLI said. */
+  retryAt?: number | null;
 }
 
 /**
@@ -66,8 +71,10 @@ export interface AgentProcessSpec {
   mapper: LineMapper;
   /** Time between SIGTERM and SIGKILL when stopping the process tree. */
   cancelGraceMs: number;
-  /** Wall-clock limit for the whole attempt; null for none. */
+  /** Wall-clock limit for the whole attempt (the absolute watchdog); null for none. */
   timeoutMs: number | null;
+  /** Longest stretch without output before the idle watchdog stops the attempt; null for none. */
+  idleTimeoutMs?: number | null;
   /** How long the process may linger after `mapper.finished()` before it is stopped. */
   finishGraceMs?: number;
   /**
@@ -78,7 +85,8 @@ export interface AgentProcessSpec {
   maxStdoutLine?: number;
 }
 
-type Stop = { kind: "cancel"; reason: string } | { kind: "timeout"; ms: number } | { kind: "finished" };
+type Watchdog = "idle" | "absolute";
+type Stop = { kind: "cancel"; reason: string } | { kind: "timeout"; watchdog: Watchdog; ms: number } | { kind: "finished" };
 
 const DEFAULT_FINISH_GRACE_MS = 2000;
 
@@ -125,12 +133,18 @@ export function startAgentProcess(spec: AgentProcessSpec): RunningAgent {
     if (stop || exited) return;
     stop = how;
     if (how.kind === "cancel") queue.push({ kind: "lifecycle", phase: "cancelling", detail: how.reason.slice(0, 2000) });
-    if (how.kind === "timeout") queue.push({ kind: "error", message: timeoutMessage(how.ms) });
+    if (how.kind === "timeout") queue.push({ kind: "error", message: timeoutMessage(how.watchdog, how.ms) });
     void killTree();
   };
+  const absoluteMs = spec.timeoutMs;
+  const timer = absoluteMs !== null ? setTimeout(() => stopWith({ kind: "timeout", watchdog: "absolute", ms: absoluteMs }), absoluteMs) : null;
+  const idle = new IdleWatchdog(spec.idleTimeoutMs ?? null, (ms) => stopWith({ kind: "timeout", watchdog: "idle", ms }));
   const mapLine = (map: (line: string) => AgentEvent[], line: string): void => {
     try {
-      for (const e of map(line)) queue.push(e);
+      const events = map(line);
+      // Unknown JSON (raw) may be a keep-alive; only output the mapper understood counts as progress.
+      if (events.some((e) => e.kind !== "raw")) idle.touch();
+      for (const e of events) queue.push(e);
     } catch (err) {
       // A mapper bug must not take the runner down with it; the line is reported instead.
       queue.push({ kind: "error", message: `could not map a line of output: ${(err as Error).message}`.slice(0, 2000) });
@@ -155,11 +169,11 @@ export function startAgentProcess(spec: AgentProcessSpec): RunningAgent {
     // A process that exits before reading all of its input closes the pipe: not our error.
     subprocess.stdin?.on("error", () => {});
   }
-  const timer = spec.timeoutMs !== null ? setTimeout(() => stopWith({ kind: "timeout", ms: spec.timeoutMs ?? 0 }), spec.timeoutMs) : null;
 
   const outcome = subprocess.then(async (result): Promise<AgentOutcome> => {
     exited = true;
     if (timer) clearTimeout(timer);
+    idle.stop();
     if (finishTimer) clearTimeout(finishTimer);
     // The contract promises the tree is gone: a straggler that closed its pipes may outlive the leader.
     if (pid !== undefined) await killTree();
@@ -171,7 +185,7 @@ export function startAgentProcess(spec: AgentProcessSpec): RunningAgent {
       const error = `could not start ${JSON.stringify(spec.command)}: ${result.originalMessage || result.shortMessage}`.slice(0, 2000);
       queue.push({ kind: "error", message: error });
       queue.close();
-      return failedOutcome(error, durationMs);
+      return failedOutcome(error, durationMs, "bad_config");
     }
     queue.push({ kind: "lifecycle", phase: "exited", detail: signal ? `signal ${signal}` : `exit code ${exitCode}` });
     queue.close();
@@ -180,13 +194,21 @@ export function startAgentProcess(spec: AgentProcessSpec): RunningAgent {
     const usage = mapper.usage();
     if (finalStop?.kind === "cancel") {
       const error = `cancelled: ${finalStop.reason}`.slice(0, 2000);
-      return { status: "cancelled", exit: { exitCode, signal, error, durationMs }, sessionId, usage };
+      const failure: Failure = { kind: "cancelled", message: error, retryAt: null };
+      return { status: "cancelled", exit: { exitCode, signal, error, durationMs }, sessionId, usage, failure };
     }
     if (finalStop?.kind === "timeout") {
-      return { status: "failed", exit: { exitCode, signal, error: timeoutMessage(finalStop.ms), durationMs }, sessionId, usage };
+      const error = timeoutMessage(finalStop.watchdog, finalStop.ms);
+      const failure: Failure = { kind: "timeout", message: error, retryAt: null };
+      return { status: "failed", exit: { exitCode, signal, error, durationMs }, sessionId, usage, failure };
     }
     const verdict = mapper.verdict({ exitCode, signal, stoppedAfterFinish: finalStop?.kind === "finished" });
-    return { status: verdict.status, exit: { exitCode, signal, error: verdict.error?.slice(0, 2000) ?? null, durationMs }, sessionId, usage };
+    const error = verdict.error?.slice(0, 2000) ?? null;
+    const failure: Failure | null =
+      verdict.status === "succeeded"
+        ? null
+        : { kind: verdict.kind ?? "agent_error", message: error ?? describeExit(exitCode, signal), retryAt: verdict.retryAt ?? null };
+    return { status: verdict.status, exit: { exitCode, signal, error, durationMs }, sessionId, usage, failure };
   });
 
   return {
@@ -199,12 +221,52 @@ export function startAgentProcess(spec: AgentProcessSpec): RunningAgent {
   };
 }
 
-function timeoutMessage(ms: number): string {
-  return `timed out after ${Math.round(ms / 100) / 10}s`;
+/** Says which watchdog fired, so a person knows which limit to raise. */
+function timeoutMessage(watchdog: Watchdog, ms: number): string {
+  const s = Math.round(ms / 100) / 10;
+  return watchdog === "idle"
+    ? `idle watchdog: no output for ${s}s, so the agent was stopped (raise idleTimeoutSeconds if it needs longer silences)`
+    : `timeout watchdog: still running after ${s}s, so the agent was stopped (raise timeoutSeconds if it needs longer)`;
 }
 
-function failedOutcome(error: string, durationMs: number): AgentOutcome {
-  return { status: "failed", exit: { exitCode: null, signal: null, error, durationMs }, sessionId: null, usage: null };
+function describeExit(exitCode: number | null, signal: string | null): string {
+  return signal ? `the agent was ended by signal ${signal}` : `the agent exited with code ${exitCode}`;
+}
+
+function failedOutcome(error: string, durationMs: number, kind: FailureKind): AgentOutcome {
+  const failure: Failure = { kind, message: error, retryAt: null };
+  return { status: "failed", exit: { exitCode: null, signal: null, error, durationMs }, sessionId: null, usage: null, failure };
+}
+
+/** Fires once when `touch()` has not been called for `ms`; re-armed lazily so output costs no timer churn. */
+class IdleWatchdog {
+  private last = Date.now();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ms: number | null,
+    private readonly fire: (ms: number) => void,
+  ) {
+    if (ms !== null) this.arm(ms);
+  }
+
+  touch(): void {
+    this.last = Date.now();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private arm(delay: number): void {
+    this.timer = setTimeout(() => {
+      const ms = this.ms ?? 0;
+      const quiet = Date.now() - this.last;
+      if (quiet >= ms) this.fire(ms);
+      else this.arm(ms - quiet);
+    }, delay);
+  }
 }
 
 /** An attempt whose process could not even be created (execa rejected the options). */
@@ -215,7 +277,7 @@ function notStarted(command: string, message: string, startedAt: number): Runnin
     events: (async function* () {
       yield* events;
     })(),
-    outcome: Promise.resolve(failedOutcome(error, Date.now() - startedAt)),
+    outcome: Promise.resolve(failedOutcome(error, Date.now() - startedAt, "bad_config")),
     cancel: () => {},
     killNow: () => {},
   };

@@ -7,7 +7,8 @@ import { AgentEvent, MAX_EVENT_TEXT } from "@multica/shared";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type AnthropicMock, type MockScript, startAnthropicMock } from "../../test/mock-models/anthropic";
 import type { AgentOutcome, RunningAgent } from "./adapter";
-import { ClaudeAdapter, type ClaudeAdapterOptions, filterExtraArgs } from "./claude";
+import { CLAUDE_PROTOCOL_FLAGS, ClaudeAdapter, type ClaudeAdapterOptions } from "./claude";
+import { filterExtraArgs } from "./cli-adapter";
 import { isGroupAlive } from "./process-tree";
 
 const REPO = join(import.meta.dirname, "../../..");
@@ -255,6 +256,6 @@ describe("claude command line", () => {
     expect(new ClaudeAdapter({ baseEnv: {}, cancelGraceMs: 1, timeoutMs: null, permissionMode: "acceptEdits" }).buildArgs({})).toEqual([
       "-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits",
     ]);
-    expect(filterExtraArgs(["--output-format"]).dropped).toEqual([{ arg: "--output-format", reason: "the runner parses stream-json output" }]);
+    expect(filterExtraArgs(["--output-format"], CLAUDE_PROTOCOL_FLAGS).dropped).toEqual([{ arg: "--output-format", reason: "the runner parses stream-json output" }]);
   });
 });

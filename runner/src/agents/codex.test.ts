@@ -7,7 +7,8 @@ import { AgentEvent } from "@multica/shared";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type MockScript, type ResponsesMock, startResponsesMock } from "../../test/mock-models/openai-responses";
 import type { AgentOutcome, RunningAgent } from "./adapter";
-import { CodexAdapter, type CodexAdapterOptions, filterCodexArgs } from "./codex";
+import { filterExtraArgs } from "./cli-adapter";
+import { CODEX_PROTOCOL_ARGS, CodexAdapter, type CodexAdapterOptions } from "./codex";
 import { isGroupAlive } from "./process-tree";
 
 const REPO = join(import.meta.dirname, "../../..");
@@ -256,6 +257,6 @@ describe("codex command line", () => {
     ]);
     expect(a.buildArgs({ workDir: "/w" }).at(-1)).toBe("-");
     expect(a.droppedArgs.map((d) => d.arg)).toEqual(["--json", "-C /elsewhere", "resume", "--cd=/x", "exec", "--last"]);
-    expect(filterCodexArgs(["--cd"]).dropped).toEqual([{ arg: "--cd", reason: "the runner sets the working directory to the attempt's work dir" }]);
+    expect(filterExtraArgs(["--cd"], CODEX_PROTOCOL_ARGS).dropped).toEqual([{ arg: "--cd", reason: "the runner sets the working directory to the attempt's work dir" }]);
   });
 });

@@ -105,8 +105,8 @@ describe("command adapter", () => {
   it("times out: fails with 'timed out after Ns' and kills the process", async () => {
     const run = start(adapter("ignore-term.mjs", [], { timeoutSeconds: 1 }, 200));
     const [events, outcome] = await collect(run);
-    expect(events).toContainEqual({ kind: "error", message: "timed out after 1s" });
-    expect(outcome).toMatchObject({ status: "failed", exit: { signal: "SIGKILL", error: "timed out after 1s" } });
+    expect(events).toContainEqual({ kind: "error", message: expect.stringMatching(/^timeout watchdog: still running after 1s/) });
+    expect(outcome).toMatchObject({ status: "failed", exit: { signal: "SIGKILL" }, failure: { kind: "timeout" } });
   });
 
   it("cancel kills the whole tree, including a grandchild and a child that ignore SIGTERM", async () => {

@@ -8,7 +8,8 @@ import { AgentEvent, MAX_EVENT_TEXT } from "@multica/shared";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type GeminiMock, MOCK_USAGE, type MockScript, startGeminiMock, toolNames } from "../../test/mock-models/gemini-api";
 import type { AgentOutcome, RunningAgent } from "./adapter";
-import { DEFAULT_GEMINI_MODEL, GeminiAdapter, type GeminiAdapterOptions, describeGeminiExit, filterGeminiArgs } from "./gemini";
+import { filterExtraArgs } from "./cli-adapter";
+import { DEFAULT_GEMINI_MODEL, GEMINI_PROTOCOL_FLAGS, GeminiAdapter, type GeminiAdapterOptions, describeGeminiExit } from "./gemini";
 import { isGroupAlive } from "./process-tree";
 
 const REPO = join(import.meta.dirname, "../../..");
@@ -292,7 +293,7 @@ describe("gemini command line", () => {
     expect(new GeminiAdapter({ baseEnv: {}, cancelGraceMs: 1, timeoutMs: null, model: null, approvalMode: "auto_edit" }).buildArgs({})).toEqual([
       "-p", "", "--output-format", "stream-json", "--approval-mode", "auto_edit", "-m", DEFAULT_GEMINI_MODEL,
     ]);
-    expect(filterGeminiArgs(["-o"]).dropped).toEqual([{ arg: "-o", reason: "the runner parses stream-json output" }]);
+    expect(filterExtraArgs(["-o"], GEMINI_PROTOCOL_FLAGS).dropped).toEqual([{ arg: "-o", reason: "the runner parses stream-json output" }]);
   });
 
   it("names Gemini's exit codes", () => {

@@ -6,13 +6,10 @@
  * run. Checked against @google/gemini-cli 0.61. The registry makes one adapter; process handling
  * is agent-process.ts.
  */
-import type { AgentEvent, RuntimeInfo, Usage } from "@multica/shared";
-import { execa } from "execa";
-import type { Logger } from "../log";
-import type { AgentAdapter, AgentStartContext, RunningAgent } from "./adapter";
+import type { AgentEvent, Usage } from "@multica/shared";
+import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
-import type { DroppedArg } from "./claude";
-import { findExecutable } from "./command";
+import { AgentCliAdapter, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
 import { GeminiParser } from "./gemini-parser";
 
 /** Stream-json lines carry whole tool parameters (write_file content); longer lines are passed on as plain output. */
@@ -21,39 +18,25 @@ const MAX_JSON_LINE = 8 * 1024 * 1024;
 const FINISH_GRACE_MS = 2000;
 /** How long `gemini --version` may take in detect() (it loads a ~100 MB bundle). */
 const DETECT_TIMEOUT_MS = 15_000;
-/** Stderr lines kept to explain a run that ended without a result. */
-const STDERR_TAIL = 5;
 /**
  * The model used when none is configured. Without `-m` the CLI picks `auto`, which first asks a
  * router model which model to use: an extra request, and a model the runner did not choose.
  */
 export const DEFAULT_GEMINI_MODEL = "gemini-2.5-pro";
 
-export interface GeminiAdapterOptions {
-  /** The runner's environment for child processes (config.childEnv). */
-  baseEnv: Record<string, string>;
-  /** The `gemini` executable: a name looked up on PATH, or a path. Default "gemini". */
-  binary?: string;
-  /** Extra environment for this runtime, on top of baseEnv. */
-  env?: Record<string, string>;
-  /** Extra CLI arguments; protocol flags among them are dropped (see `droppedArgs`). */
-  extraArgs?: string[];
+export interface GeminiAdapterOptions extends AgentCliOptions {
   /** `-m`; null or absent for DEFAULT_GEMINI_MODEL ("auto" asks the CLI's router). */
   model?: string | null;
   /** `--approval-mode`; default "yolo" (nobody is there to approve tools; without it the write tools are not offered). */
   approvalMode?: string;
-  /** Time between SIGTERM and SIGKILL when stopping the process tree. */
-  cancelGraceMs: number;
   /** Wall-clock limit per attempt; null for none. The CLI retries 5xx answers for minutes. */
   timeoutMs: number | null;
-  /** Where refused extra args are reported (once, at construction). */
-  log?: Pick<Logger, "warn">;
 }
 
 const HEADLESS = "the runner always runs gemini headless with the prompt on stdin (-p)";
 const RESUME = "the runner resumes sessions itself (resumeSessionId)";
 /** Flags the adapter owns: the output protocol, the session and the options it sets depend on them. */
-const PROTOCOL_FLAGS: Record<string, { takesValue: boolean; reason: string }> = {
+export const GEMINI_PROTOCOL_FLAGS: ProtocolFlags = {
   "-p": { takesValue: true, reason: HEADLESS },
   "--prompt": { takesValue: true, reason: HEADLESS },
   "-i": { takesValue: true, reason: HEADLESS },
@@ -73,53 +56,9 @@ const PROTOCOL_FLAGS: Record<string, { takesValue: boolean; reason: string }> = 
   "--approval-mode": { takesValue: true, reason: "the approval mode comes from the adapter's approvalMode" },
 };
 
-/** Splits extra args into the ones kept and the protocol flags (with their values) dropped. */
-export function filterGeminiArgs(args: readonly string[]): { kept: string[]; dropped: DroppedArg[] } {
-  const kept: string[] = [];
-  const dropped: DroppedArg[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? "";
-    const [name, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), true] : [arg, false];
-    const flag = PROTOCOL_FLAGS[name];
-    if (!flag) {
-      kept.push(arg);
-      continue;
-    }
-    const value = flag.takesValue && !inline && i + 1 < args.length ? args[++i] : undefined;
-    dropped.push({ arg: value === undefined ? arg : `${arg} ${value}`, reason: flag.reason });
-  }
-  return { kept, dropped };
-}
-
-export class GeminiAdapter implements AgentAdapter {
-  readonly key = "gemini";
-  /** Extra args the adapter refused, with why; the registry should log them once. */
-  readonly droppedArgs: readonly DroppedArg[];
-  private readonly extraArgs: string[];
-  private readonly binary: string;
-
-  constructor(private readonly options: GeminiAdapterOptions) {
-    const { kept, dropped } = filterGeminiArgs(options.extraArgs ?? []);
-    this.extraArgs = kept;
-    this.droppedArgs = dropped;
-    for (const d of dropped) options.log?.warn(`gemini: ignoring extra argument ${JSON.stringify(d.arg)}: ${d.reason}`);
-    this.binary = options.binary ?? "gemini";
-  }
-
-  /** Available when the binary is found; its version from `gemini --version` ("0.61.0"). */
-  async detect(): Promise<RuntimeInfo | null> {
-    const path = findExecutable(this.binary, this.options.baseEnv.PATH ?? "");
-    if (!path) return null;
-    const result = await execa(path, ["--version"], {
-      stdin: "ignore",
-      env: { ...this.options.baseEnv, ...this.options.env },
-      extendEnv: false,
-      timeout: DETECT_TIMEOUT_MS,
-      reject: false,
-      maxBuffer: 64 * 1024,
-    });
-    const version = /\d+\.\d+\.\d+[^\s]*/.exec(String(result.stdout ?? ""))?.[0] ?? null;
-    return { key: this.key, version };
+export class GeminiAdapter extends AgentCliAdapter<GeminiAdapterOptions> {
+  constructor(options: GeminiAdapterOptions) {
+    super(options, { key: "gemini", protocolFlags: GEMINI_PROTOCOL_FLAGS, detectTimeoutMs: DETECT_TIMEOUT_MS });
   }
 
   /** The argument list for one attempt (exported for tests and logs). */
@@ -193,7 +132,7 @@ export function describeGeminiExit(exit: Pick<ProcessExit, "exitCode" | "signal"
  */
 export class GeminiLineMapper implements LineMapper {
   private readonly parser = new GeminiParser();
-  private readonly stderrTail: string[] = [];
+  private readonly stderrTail = new StderrTail();
 
   stdout(line: string): AgentEvent[] {
     let json: unknown;
@@ -206,10 +145,7 @@ export class GeminiLineMapper implements LineMapper {
   }
 
   stderr(line: string): AgentEvent[] {
-    if (line.trim() !== "") {
-      this.stderrTail.push(line.slice(0, 400));
-      if (this.stderrTail.length > STDERR_TAIL) this.stderrTail.shift();
-    }
+    this.stderrTail.push(line);
     return [{ kind: "output", stream: "stderr", text: line }];
   }
 
@@ -222,7 +158,7 @@ export class GeminiLineMapper implements LineMapper {
     if (f.sawResult && !f.isError) return { status: "succeeded", error: null };
     const how = exit.stoppedAfterFinish ? "" : ` (${describeGeminiExit(exit)})`;
     if (f.sawResult) return { status: "failed", error: `gemini reported an error: ${f.error ?? "(no message)"}${how}` };
-    const tail = this.stderrTail.length > 0 ? `; stderr: ${this.stderrTail.join(" | ")}` : "";
+    const tail = this.stderrTail.suffix();
     return { status: "failed", error: `the agent ended without a result (${describeGeminiExit(exit)})${tail}` };
   }
 

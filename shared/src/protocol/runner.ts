@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { SequencedEvent } from "../events";
 import { RunnerId, TaskId } from "../ids";
-import { ExitInfo, ReportStatus, RuntimeInfo, Usage } from "../tasks";
+import { ExitInfo, Failure, ReportStatus, RuntimeInfo, Usage } from "../tasks";
 import { MAX_EVENTS_PER_FRAME, MAX_HELD_ATTEMPTS } from "./version";
 
 const AttemptRef = z.object({ taskId: TaskId, attempt: z.number().int().positive() });
@@ -46,6 +46,8 @@ export const RunnerTaskReport = z.object({
   exit: ExitInfo,
   sessionId: z.string().max(200).nullable(),
   usage: Usage.nullable(),
+  /** Why the attempt did not succeed; null when it did. Absent from older runners. */
+  failure: Failure.nullable().optional(),
 });
 
 /** Marks that the agent process is up (queued → dispatched → running). */

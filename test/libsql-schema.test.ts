@@ -75,7 +75,7 @@ describe("D1 migrations on libSQL", () => {
 
   it("stores and reads back a workspace, user and member", async () => {
     await db.insert(schema.members).values({ workspaceId: "ws_test0001", userId: "usr_test0001", role: "owner", createdAt: NOW });
-    expect(await db.select().from(schema.workspaces)).toEqual([{ id: "ws_test0001", name: "Test", createdAt: NOW }]);
+    expect(await db.select().from(schema.workspaces)).toEqual([{ id: "ws_test0001", name: "Test", issuePrefix: "MUL", createdAt: NOW }]);
     expect(await db.select().from(schema.users)).toEqual([{ id: "usr_test0001", name: "Ada", email: "ada@example.com", createdAt: NOW }]);
     expect(await db.select().from(schema.members)).toEqual([{ workspaceId: "ws_test0001", userId: "usr_test0001", role: "owner", createdAt: NOW }]);
     expect(await failure(db.insert(schema.members).values({ workspaceId: "ws_test0001", userId: "usr_test0001", role: "member", createdAt: NOW }))).toMatch(
@@ -124,10 +124,13 @@ describe("D1 migrations on libSQL", () => {
     const issue = {
       id: "iss_test0001",
       workspaceId: "ws_test0001",
+      number: 1,
       title: "Fix the build",
       body: "It is red.",
       status: "open" as const,
       assigneeAgentId: "agt_test0001",
+      repository: null,
+      baseRef: null,
       createdBy: "user:usr_test0001",
       createdAt: NOW,
       updatedAt: NOW,
@@ -156,6 +159,8 @@ describe("D1 migrations on libSQL", () => {
       exitCode: null,
       signal: "SIGKILL",
       error: "lease expired",
+      failureKind: "runner_lost",
+      notBefore: null,
       sessionId: null,
       usage: null,
       lastSeq: 3,

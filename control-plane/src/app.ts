@@ -12,6 +12,7 @@ import { ApiError } from "./errors";
 import { requireToken, requireWorkspace, type AppEnv } from "./middleware/auth";
 import { agentRoutes } from "./routes/agents";
 import { bootstrapRoutes } from "./routes/bootstrap";
+import { commentRoutes } from "./routes/comments";
 import { issueRoutes } from "./routes/issues";
 import { runnerConnectRoutes, runnerRoutes } from "./routes/runners";
 import { taskRoutes } from "./routes/tasks";
@@ -20,6 +21,7 @@ import { tokenRoutes } from "./routes/tokens";
 const workspace = new Hono<AppEnv>()
   .use(requireToken("member"), requireWorkspace)
   .get("/", (c) => c.json({ workspace: { id: c.get("principal").workspaceId } }))
+  .route("/issues/:issueId/comments", commentRoutes)
   .route("/issues", issueRoutes)
   .route("/agents", agentRoutes)
   .route("/tasks", taskRoutes)

@@ -4,11 +4,18 @@
  */
 import { z } from "zod";
 import { AgentId } from "./ids";
-import { RuntimeKey } from "./tasks";
+import { RepositoryRef, RuntimeKey } from "./tasks";
 
 export const CreateIssueBody = z.object({
   title: z.string().trim().min(1).max(300),
   body: z.string().max(100_000).default(""),
+  /** Where the work happens; overrides the agent's repository. */
+  repository: RepositoryRef.nullable().default(null),
+});
+
+/** A comment; on an issue assigned to an agent it is a follow-up the agent runs. */
+export const CreateCommentBody = z.object({
+  body: z.string().trim().min(1).max(50_000),
 });
 
 export const CreateAgentBody = z.object({
@@ -17,6 +24,12 @@ export const CreateAgentBody = z.object({
   /** Runtimes this agent may run on, most preferred first. */
   runtimes: z.array(RuntimeKey).min(1).max(20),
   maxConcurrentTasks: z.number().int().min(1).max(100).default(1),
+  /** The repository the agent works in unless the issue names one. */
+  repository: RepositoryRef.nullable().default(null),
+  /** Idle watchdog: stop a run with no output for this long. Null: the runner's setting (default 15 min). */
+  idleTimeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).nullable().default(null),
+  /** Absolute watchdog: stop a run after this long. Null: the runner's setting (default 4 h). */
+  timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).nullable().default(null),
 });
 
 export const AssignIssueBody = z.object({

@@ -64,6 +64,24 @@ export const Failure = z.object({
 export type Failure = z.infer<typeof Failure>;
 
 /**
+ * A repository a task works in: a git URL (https, ssh, `git@host:path`, file://) or an absolute
+ * path on the runner's machine, and the ref new branches start from (default: its HEAD).
+ */
+export const RepositoryRef = z.object({
+  source: z
+    .string()
+    .trim()
+    .min(1)
+    .max(2000)
+    .refine((s) => /^(https?|ssh|git|file):\/\//.test(s) || /^[\w.-]+@[\w.-]+:/.test(s) || s.startsWith("/"), {
+      message: "a repository is a git URL (https://, ssh://, git@host:path, file://) or an absolute path",
+    })
+    .refine((s) => !s.includes("\0") && !/\s/.test(s), { message: "a repository may not contain spaces or NUL" }),
+  baseRef: z.string().trim().min(1).max(200).regex(/^[^\s~^:?*\[\\]+$/, "not a valid git ref").nullable().default(null),
+});
+export type RepositoryRef = z.infer<typeof RepositoryRef>;
+
+/**
  * Runtimes are identified by a key: the agent CLI's name (`claude`, `codex`, `gemini`,
  * `opencode`, `cursor-agent`, `copilot`) or `command:<name>` for a user-configured command.
  */

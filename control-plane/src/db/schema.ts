@@ -8,6 +8,8 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
 export const workspaces = sqliteTable("workspaces", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
+  /** Issue keys are `<prefix>-<number>` (ENG-42). */
+  issuePrefix: text("issue_prefix").notNull().default("MUL"),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -84,6 +86,11 @@ export const agents = sqliteTable(
     /** JSON array of runtime keys, most preferred first. */
     runtimes: text("runtimes", { mode: "json" }).$type<string[]>().notNull(),
     maxConcurrentTasks: integer("max_concurrent_tasks").notNull(),
+    /** Git URL or absolute path the agent works in unless the issue names one. */
+    repository: text("repository"),
+    baseRef: text("base_ref"),
+    idleTimeoutSeconds: integer("idle_timeout_seconds"),
+    timeoutSeconds: integer("timeout_seconds"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [index("agents_workspace").on(t.workspaceId)],
@@ -94,15 +101,19 @@ export const issues = sqliteTable(
   {
     id: text("id").primaryKey(),
     workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    /** Per-workspace sequence: the key is `<workspace prefix>-<number>`. */
+    number: integer("number").notNull(),
     title: text("title").notNull(),
     body: text("body").notNull(),
     status: text("status", { enum: ["open", "in_progress", "done", "blocked"] }).notNull(),
     assigneeAgentId: text("assignee_agent_id"),
+    repository: text("repository"),
+    baseRef: text("base_ref"),
     createdBy: text("created_by").notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("issues_workspace").on(t.workspaceId)],
+  (t) => [index("issues_workspace").on(t.workspaceId), uniqueIndex("issues_workspace_number").on(t.workspaceId, t.number)],
 );
 
 export const comments = sqliteTable(
@@ -138,6 +149,10 @@ export const tasks = sqliteTable(
     exitCode: integer("exit_code"),
     signal: text("signal"),
     error: text("error"),
+    /** The failure's class (agent_error, timeout, rate_limit, cancelled, runner_lost, bad_config). */
+    failureKind: text("failure_kind"),
+    /** A queued attempt parked until then (rate limit). */
+    notBefore: integer("not_before"),
     sessionId: text("session_id"),
     usage: text("usage", { mode: "json" }),
     lastSeq: integer("last_seq").notNull(),

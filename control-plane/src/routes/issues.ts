@@ -1,51 +1,54 @@
 /**
  * /api/v1/workspaces/:workspaceId/issues — create, list and read issues; assign one to an agent,
  * which enqueues a task in the workspace Durable Object (pushed to a runner at once if one fits).
+ * Issues get a per-workspace number; the API shows their key (`MUL-7`).
  */
 import { Hono } from "hono";
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { AssignIssueBody, CreateIssueBody, newId } from "@multica/shared";
 import { createDb, schema } from "../db/client";
-import { readConfig } from "../env";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../middleware/auth";
+import { issuePrefix, issueView, startRun } from "../runs";
 import { validate } from "../validation";
-import { workspaceStub } from "../workspace/stub";
-
-function buildPrompt(issue: { title: string; body: string }, instructions: string): string {
-  const parts = [`# ${issue.title}`, issue.body.trim()];
-  if (instructions.trim()) parts.push("---", instructions.trim());
-  return parts.filter(Boolean).join("\n\n");
-}
 
 export const issueRoutes = new Hono<AppEnv>()
   .post("/", validate("json", CreateIssueBody), async (c) => {
-    const body = c.req.valid("json");
+    const { title, body, repository } = c.req.valid("json");
     const p = c.get("principal");
     const now = Date.now();
-    const issue = { id: newId("issue"), workspaceId: p.workspaceId, ...body, status: "open" as const, assigneeAgentId: null, createdBy: `user:${p.userId}`, createdAt: now, updatedAt: now };
-    await createDb(c.env.DB).insert(schema.issues).values(issue);
-    return c.json({ issue }, 201);
+    // The number is taken inside the INSERT: one statement, so two creates never share one.
+    const nextNumber = sql<number>`(SELECT coalesce(max(${schema.issues.number}), 0) + 1 FROM ${schema.issues} WHERE ${schema.issues.workspaceId} = ${p.workspaceId})`;
+    const [issue] = await createDb(c.env.DB)
+      .insert(schema.issues)
+      .values({
+        id: newId("issue"), workspaceId: p.workspaceId, number: nextNumber, title, body, status: "open", assigneeAgentId: null,
+        repository: repository?.source ?? null, baseRef: repository?.baseRef ?? null, createdBy: `user:${p.userId}`, createdAt: now, updatedAt: now,
+      })
+      .returning();
+    if (!issue) throw new ApiError(500, "internal", "the issue was not stored");
+    return c.json({ issue: issueView(issue, await issuePrefix(c.env, p.workspaceId)) }, 201);
   })
   .get("/", async (c) => {
-    const issues = await createDb(c.env.DB)
-      .select()
-      .from(schema.issues)
-      .where(eq(schema.issues.workspaceId, c.get("principal").workspaceId))
-      .orderBy(desc(schema.issues.createdAt))
-      .limit(500);
-    return c.json({ issues });
+    const workspaceId = c.get("principal").workspaceId;
+    const [prefix, issues] = await Promise.all([
+      issuePrefix(c.env, workspaceId),
+      createDb(c.env.DB).select().from(schema.issues).where(eq(schema.issues.workspaceId, workspaceId)).orderBy(desc(schema.issues.createdAt)).limit(500),
+    ]);
+    return c.json({ issues: issues.map((i) => issueView(i, prefix)) });
   })
   .get("/:issueId", async (c) => {
     const db = createDb(c.env.DB);
     const id = c.req.param("issueId");
-    const [issue] = await db.select().from(schema.issues).where(and(eq(schema.issues.id, id), eq(schema.issues.workspaceId, c.get("principal").workspaceId)));
+    const workspaceId = c.get("principal").workspaceId;
+    const [issue] = await db.select().from(schema.issues).where(and(eq(schema.issues.id, id), eq(schema.issues.workspaceId, workspaceId)));
     if (!issue) throw ApiError.notFound("issue", id);
-    const [comments, tasks] = await Promise.all([
+    const [prefix, comments, tasks] = await Promise.all([
+      issuePrefix(c.env, workspaceId),
       db.select().from(schema.comments).where(eq(schema.comments.issueId, id)).orderBy(asc(schema.comments.createdAt)),
       db.select().from(schema.tasks).where(eq(schema.tasks.issueId, id)).orderBy(asc(schema.tasks.queuedAt), asc(schema.tasks.attempt)),
     ]);
-    return c.json({ issue, comments, tasks });
+    return c.json({ issue: issueView(issue, prefix), comments, tasks });
   })
   .post("/:issueId/assign", validate("json", AssignIssueBody), async (c) => {
     const { agentId, maxAttempts } = c.req.valid("json");
@@ -61,18 +64,7 @@ export const issueRoutes = new Hono<AppEnv>()
 
     // The issue's new status and the enqueue are independent: do both at once.
     const [task] = await Promise.all([
-      workspaceStub(c.env, workspaceId).enqueue(workspaceId, {
-        issueId: issue.id,
-        agentId: agent.id,
-        runtimes: agent.runtimes,
-        maxAttempts: maxAttempts ?? readConfig(c.env).maxAttempts,
-        payload: {
-          issue: { id: issue.id, title: issue.title, body: issue.body },
-          agent: { id: agent.id, name: agent.name, instructions: agent.instructions },
-          prompt: buildPrompt(issue, agent.instructions),
-          maxConcurrent: agent.maxConcurrentTasks,
-        },
-      }),
+      startRun(c.env, workspaceId, issue, agent, { maxAttempts }),
       db.update(schema.issues).set({ assigneeAgentId: agent.id, status: "in_progress", updatedAt: Date.now() }).where(eq(schema.issues.id, issue.id)),
     ]);
     return c.json({ task }, 201);

@@ -8,7 +8,7 @@ import type { SequencedEvent } from "@multica/shared";
 import type { BatchItem } from "drizzle-orm/batch";
 import { sql } from "drizzle-orm";
 import { createDb, schema } from "../db/client";
-import type { AttemptState } from "./task-machine";
+import { type AttemptState, wasParked } from "./task-machine";
 import type { TaskStore } from "./task-store";
 
 /** Events per transcript row, and an upper bound on the row's JSON size. */
@@ -47,11 +47,23 @@ function resultComment(s: AttemptState, summary: string | null, runnerName: stri
   const exit = s.exitCode !== null ? ` (exit ${s.exitCode})` : s.signal ? ` (signal ${s.signal})` : "";
   const where = runnerName ? ` on runner ${runnerName}` : "";
   const retry = s.status === "lost" && s.attempt < s.maxAttempts && !s.cancelRequested ? `; retrying as attempt ${s.attempt + 1}` : "";
-  const lines = [`Attempt ${s.attempt} ${s.status}${where}${took}${exit}${retry}.`];
-  if (s.error) lines.push(`Reason: ${s.error}`);
+  const parked = wasParked(s) ? `; parked, attempt ${s.attempt + 1} runs when the limit resets` : "";
+  const lines = [`Attempt ${s.attempt} ${s.status}${where}${took}${exit}${retry}${parked}.`];
+  const kind = s.failure && s.failure.kind !== "agent_error" ? ` [${FAILURE_LABEL[s.failure.kind]}]` : "";
+  if (s.error) lines.push(`Reason${kind}: ${s.error}`);
+  if (s.failure?.retryAt) lines.push(`The provider said it accepts work again at ${new Date(s.failure.retryAt).toISOString()}.`);
   if (summary && summary.trim()) lines.push("", "```", summary.trimEnd().slice(-3000), "```");
   return lines.join("\n");
 }
+
+const FAILURE_LABEL: Record<NonNullable<AttemptState["failure"]>["kind"], string> = {
+  agent_error: "agent error",
+  timeout: "timeout",
+  rate_limit: "rate limit",
+  cancelled: "cancelled",
+  runner_lost: "runner lost",
+  bad_config: "configuration",
+};
 
 const ISSUE_STATUS_AFTER: Partial<Record<AttemptState["status"], "done" | "blocked" | "open">> = {
   succeeded: "done",
@@ -84,7 +96,8 @@ export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: s
     const row = {
       id: a.taskId, attempt: a.attempt, workspaceId, issueId: a.issueId, agentId: a.agentId, runtime: a.runtime ?? a.runtimes[0] ?? "",
       status: a.status, runnerId: a.runnerId, queuedAt: a.queuedAt, dispatchedAt: a.dispatchedAt, startedAt: a.startedAt,
-      endedAt: a.endedAt, exitCode: a.exitCode, signal: a.signal, error: a.error, sessionId: a.sessionId, usage: a.usage, lastSeq: a.lastSeq,
+      endedAt: a.endedAt, exitCode: a.exitCode, signal: a.signal, error: a.error, failureKind: a.failure?.kind ?? null, notBefore: a.notBefore ?? null,
+      sessionId: a.sessionId, usage: a.usage, lastSeq: a.lastSeq,
     };
     statements.push(db.insert(schema.tasks).values(row).onConflictDoUpdate({ target: [schema.tasks.id, schema.tasks.attempt], set: row }));
     if (a.endedAt !== null && !a.resultPosted) {
@@ -95,7 +108,8 @@ export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: s
           body: resultComment(a, a.summary, runnerName), taskId: a.taskId, createdAt: a.endedAt,
         }).onConflictDoNothing(),
       );
-      const next = ISSUE_STATUS_AFTER[a.status] ?? (a.status === "lost" && a.attempt >= a.maxAttempts ? "blocked" : null);
+      // A parked or retried attempt leaves the issue in progress: the task is not over.
+      const next = wasParked(a) ? null : (ISSUE_STATUS_AFTER[a.status] ?? (a.status === "lost" && a.attempt >= a.maxAttempts ? "blocked" : null));
       if (next) statements.push(db.update(schema.issues).set({ status: next, updatedAt: now }).where(sql`${schema.issues.id} = ${a.issueId}`));
       posted.add(a);
     }

@@ -123,3 +123,14 @@ describe("planDispatch", () => {
     expect(planDispatch(queue, runners, agentBusy)).toEqual(plan);
   });
 });
+
+describe("pinned attempts (follow-ups resuming a session)", () => {
+  it("go only to their runner, and wait while it is full rather than run elsewhere", () => {
+    const pinned = { ...task("t1", ["claude"]), pinnedRunner: "rnr_home" };
+    expect(placeOne(pinned, [runner("rnr_other", ["claude"]), runner("rnr_home", ["claude"], 2, 1)])).toEqual({ runnerId: "rnr_home", runtime: "claude" });
+    expect(placeOne(pinned, [runner("rnr_other", ["claude"]), runner("rnr_home", ["claude"], 1, 1)])).toBeNull();
+    expect(planDispatch([pinned, task("t2", ["claude"])], [runner("rnr_other", ["claude"]), runner("rnr_home", ["claude"], 1, 1)], none)).toEqual([
+      { key: "t2", runnerId: "rnr_other", runtime: "claude" },
+    ]);
+  });
+});

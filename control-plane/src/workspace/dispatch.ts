@@ -2,7 +2,8 @@
  * Pure dispatch planning: which queued attempt goes to which connected runner, on which runtime.
  * The Durable Object feeds it a snapshot and applies the plan as check-and-set transitions.
  * Rules: queue order (oldest first); an agent's own preference order of runtimes; an agent's
- * max concurrent tasks; a runner's free slots; the least loaded runner wins a tie.
+ * max concurrent tasks; a runner's free slots; the least loaded runner wins a tie. An attempt
+ * pinned to one runner (a follow-up that resumes a session kept there) waits for that runner.
  */
 
 export interface RunnerSlots {
@@ -17,6 +18,8 @@ export interface QueuedAttempt {
   agentId: string;
   runtimes: readonly string[];
   maxConcurrent: number;
+  /** Only this runner may take it. */
+  pinnedRunner?: string;
 }
 
 export interface Placement {
@@ -31,6 +34,7 @@ export function placeOne(task: QueuedAttempt, runners: readonly RunnerSlots[]): 
     let best: RunnerSlots | null = null;
     for (const r of runners) {
       if (r.busy >= r.concurrency || !r.runtimes.has(runtime)) continue;
+      if (task.pinnedRunner !== undefined && r.runnerId !== task.pinnedRunner) continue;
       if (!best || r.busy / r.concurrency < best.busy / best.concurrency) best = r;
     }
     if (best) return { runnerId: best.runnerId, runtime };

@@ -123,7 +123,7 @@ export class RunnerSession {
     if (m.lastSeq > s.lastSeq) {
       return this.error("report_before_events", `attempt ${m.taskId}#${m.attempt}: report names seq ${m.lastSeq}, stored ${s.lastSeq}`, m);
     }
-    const r = this.w.apply(s, { type: "report", runnerId, status: m.status, exit: m.exit, sessionId: m.sessionId, usage: m.usage, now });
+    const r = this.w.apply(s, { type: "report", runnerId, status: m.status, exit: m.exit, sessionId: m.sessionId, usage: m.usage, failure: m.failure ?? null, now });
     if (!r.ok) return this.error("report_refused", r.reason, m);
     this.send({ type: "report.ack", taskId: m.taskId, attempt: m.attempt });
     this.w.dispatch(now);

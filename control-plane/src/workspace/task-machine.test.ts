@@ -1,7 +1,7 @@
 // The attempt state machine: every transition, every rejection, and that inputs are never mutated.
 import { AttemptView, TASK_STATUSES, type ExitInfo, type ReportStatus, type TaskStatus } from "@multica/shared";
 import { describe, expect, it } from "vitest";
-import { newAttempt, toAttemptView, transition, type AttemptState, type Effect, type TaskEvent, type TransitionResult } from "./task-machine";
+import { DEFAULT_PARK_MS, MAX_PARKS, newAttempt, toAttemptView, transition, type AttemptState, type Effect, type TaskEvent, type TransitionResult } from "./task-machine";
 
 const LEASE = 1_000;
 const T0 = 10_000;
@@ -87,6 +87,9 @@ describe("newAttempt", () => {
       lastSeq: 0,
       cancelRequested: false,
       maxAttempts: 5,
+      failure: null,
+      notBefore: null,
+      parks: 0,
     });
   });
 
@@ -394,5 +397,44 @@ describe("a whole attempt", () => {
     }
     expect(s.status).toBe("succeeded");
     expect(effects).toEqual([{ type: "send_assign", runnerId: "rnr_one" }, { type: "ended" }]);
+  });
+});
+
+describe("failures and rate-limit parking", () => {
+  const rateLimited = (retryAt: number | null, now = T0 + 40) =>
+    report("failed", "rnr_one", now, { failure: { kind: "rate_limit", message: "429: slow down", retryAt } });
+
+  it("parks a rate-limited attempt until the provider's reset time instead of ending the task", () => {
+    const r = accepted(running(), rateLimited(T0 + 60_000));
+    expect(r.state).toMatchObject({ status: "failed", failure: { kind: "rate_limit", retryAt: T0 + 60_000 } });
+    expect(r.effects).toEqual([{ type: "ended" }, { type: "park", until: T0 + 60_000 }]);
+  });
+
+  it("parks for a default time when no reset time was given, and at least a second when it is past", () => {
+    expect(accepted(running(), rateLimited(null)).effects).toContainEqual({ type: "park", until: T0 + 40 + DEFAULT_PARK_MS });
+    expect(accepted(running(), rateLimited(T0 - 5_000)).effects).toContainEqual({ type: "park", until: T0 + 40 + 1000 });
+  });
+
+  it("stops parking after MAX_PARKS, and never parks a cancelled task", () => {
+    expect(accepted(running({ parks: MAX_PARKS }), rateLimited(T0 + 60_000)).effects).toEqual([{ type: "ended" }]);
+    const cancelling = accepted(running(), cancel()).state;
+    expect(accepted(cancelling, rateLimited(T0 + 60_000)).effects).toEqual([{ type: "ended" }]);
+  });
+
+  it("refuses to dispatch a parked attempt before its time and accepts it after", () => {
+    const parked = queued({ notBefore: T0 + 1_000 });
+    expect(rejected(parked, dispatch("rnr_one", T0 + 999))).toMatch(/parked until/);
+    expect(accepted(parked, dispatch("rnr_one", T0 + 1_000)).state).toMatchObject({ status: "dispatched", notBefore: null });
+  });
+
+  it("classifies endings the runner did not: lost → runner_lost, cancelled, plain failed → agent_error; success has none", () => {
+    expect(accepted(running(), expired(T0 + 5_000)).state.failure).toMatchObject({ kind: "runner_lost" });
+    expect(accepted(queued(), cancel()).state.failure).toMatchObject({ kind: "cancelled" });
+    expect(accepted(running(), report("failed")).state.failure).toMatchObject({ kind: "agent_error" });
+    expect(accepted(running(), report("succeeded")).state.failure).toBeNull();
+    const badConfig = { kind: "bad_config" as const, message: "claude not installed", retryAt: null };
+    const r = accepted(running(), report("failed", "rnr_one", T0 + 40, { failure: badConfig }));
+    expect(r.state.failure).toEqual(badConfig);
+    expect(r.effects).toEqual([{ type: "ended" }]);
   });
 });

@@ -7,8 +7,11 @@
  *     │                          │   ▲                    │
  *     └──cancel──▶ cancelled     │   └─ runner_absent ◀──┘ (never started: back to queued)
  *                                └──── lease_expired ────▶ lost (+ retry while attempts remain)
+ *
+ * A `failed` report whose failure is a `rate_limit` parks the task instead: attempt + 1 is queued
+ * with `notBefore` (the provider's reset time) and does not count against `maxAttempts`.
  */
-import type { AttemptView, ExitInfo, ReportStatus, TaskStatus, Usage } from "@multica/shared";
+import type { AttemptView, ExitInfo, Failure, ReportStatus, TaskStatus, Usage } from "@multica/shared";
 import { isTerminal } from "@multica/shared";
 
 export interface AttemptState {
@@ -35,7 +38,20 @@ export interface AttemptState {
   lastSeq: number;
   cancelRequested: boolean;
   maxAttempts: number;
+  /** Why it did not succeed; null while it runs and on success. */
+  failure: Failure | null;
+  /** A queued attempt is not dispatched before this time (parked after a rate limit). */
+  notBefore: number | null;
+  /** How many earlier attempts of this task were parked by rate limits. */
+  parks: number;
 }
+
+/** Parks per task before a rate limit counts as a failure (a provider that never resets). */
+export const MAX_PARKS = 20;
+/** Park time when the CLI reported a rate limit without saying when it resets. */
+export const DEFAULT_PARK_MS = 5 * 60_000;
+/** Longest park: a reset time further out is not believed. */
+const MAX_PARK_MS = 24 * 3600_000;
 
 export type TaskEvent =
   | { type: "dispatch"; runnerId: string; runtime: string; now: number; leaseMs: number }
@@ -48,6 +64,8 @@ export type TaskEvent =
       exit: ExitInfo;
       sessionId: string | null;
       usage: Usage | null;
+      /** Absent from older runners: derived from the status. */
+      failure?: Failure | null;
       now: number;
     }
   | { type: "cancel"; now: number }
@@ -59,6 +77,8 @@ export type Effect =
   | { type: "send_cancel"; runnerId: string; reason: string }
   /** Queue attempt + 1 of the same task. */
   | { type: "retry" }
+  /** Queue attempt + 1, not before `until`, without using up an attempt (rate limit). */
+  | { type: "park"; until: number }
   /** The attempt reached a terminal status: mirror it and post the result. */
   | { type: "ended" };
 
@@ -69,12 +89,31 @@ export type TransitionResult =
 const held = (s: AttemptState) => s.status === "dispatched" || s.status === "running";
 const reject = (reason: string): TransitionResult => ({ ok: false, reason });
 
-function end(s: AttemptState, status: TaskStatus, now: number, error: string | null, extra: Effect[] = []) {
-  const state: AttemptState = { ...s, status, endedAt: now, leaseExpiresAt: null, error };
-  const retry = status === "lost" && !s.cancelRequested && s.attempt < s.maxAttempts;
+/** The failure class of an ending that did not say (older runners, the control plane's own). */
+function defaultFailure(status: TaskStatus, error: string | null): Failure | null {
+  const message = error ?? status;
+  if (status === "lost") return { kind: "runner_lost", message, retryAt: null };
+  if (status === "cancelled") return { kind: "cancelled", message, retryAt: null };
+  if (status === "failed") return { kind: "agent_error", message, retryAt: null };
+  return null;
+}
+
+function end(s: AttemptState, status: TaskStatus, now: number, error: string | null, extra: Effect[] = [], failure?: Failure | null) {
+  const f = status === "succeeded" ? null : status === "cancelled" ? defaultFailure(status, error) : (failure ?? defaultFailure(status, error));
+  const state: AttemptState = { ...s, status, endedAt: now, leaseExpiresAt: null, error, failure: f };
   const effects: Effect[] = [...extra, { type: "ended" }];
-  if (retry) effects.push({ type: "retry" });
+  if (!s.cancelRequested && status === "failed" && f?.kind === "rate_limit" && (s.parks ?? 0) < MAX_PARKS) {
+    const wanted = f.retryAt ?? now + DEFAULT_PARK_MS;
+    effects.push({ type: "park", until: Math.min(Math.max(wanted, now + 1000), now + MAX_PARK_MS) });
+  } else if (status === "lost" && !s.cancelRequested && s.attempt < s.maxAttempts) {
+    effects.push({ type: "retry" });
+  }
   return { ok: true as const, state, effects };
+}
+
+/** Whether an ended attempt was followed by a parked one (see `end`). */
+export function wasParked(s: AttemptState): boolean {
+  return s.status === "failed" && s.failure?.kind === "rate_limit" && !s.cancelRequested && (s.parks ?? 0) < MAX_PARKS;
 }
 
 /** Applies one event to one attempt. Rejections leave the state untouched and explain why. */
@@ -83,10 +122,12 @@ export function transition(s: AttemptState, e: TaskEvent): TransitionResult {
     case "dispatch":
       if (s.status !== "queued") return reject(`task is ${s.status}, not queued`);
       if (s.cancelRequested) return reject("task is being cancelled");
+      if ((s.notBefore ?? 0) > e.now) return reject(`task is parked until ${new Date(s.notBefore ?? 0).toISOString()}`);
       return {
         ok: true,
         state: {
           ...s,
+          notBefore: null,
           status: "dispatched",
           runnerId: e.runnerId,
           runtime: e.runtime,
@@ -113,7 +154,7 @@ export function transition(s: AttemptState, e: TaskEvent): TransitionResult {
       // A repeated or late report (the attempt already ended, e.g. lease expiry) changes nothing.
       if (isTerminal(s.status)) return { ok: true, state: s, effects: [] };
       const status: TaskStatus = s.cancelRequested && e.status === "lost" ? "cancelled" : e.status;
-      const ended = end(s, status, e.now, e.exit.error);
+      const ended = end(s, status, e.now, e.exit.error, [], e.failure);
       ended.state = {
         ...ended.state,
         exitCode: e.exit.exitCode,
@@ -161,12 +202,20 @@ export function transition(s: AttemptState, e: TaskEvent): TransitionResult {
 
 /** The first attempt of a new task, or the next attempt after `prev` was lost. */
 export function newAttempt(
-  base: Pick<AttemptState, "taskId" | "issueId" | "agentId" | "runtimes" | "maxAttempts">,
+  base: Pick<AttemptState, "taskId" | "issueId" | "agentId" | "runtimes" | "maxAttempts"> & Partial<Pick<AttemptState, "parks">>,
   attempt: number,
   now: number,
+  notBefore: number | null = null,
 ): AttemptState {
   return {
-    ...base,
+    taskId: base.taskId,
+    issueId: base.issueId,
+    agentId: base.agentId,
+    runtimes: base.runtimes,
+    maxAttempts: base.maxAttempts,
+    parks: base.parks ?? 0,
+    notBefore,
+    failure: null,
     attempt,
     runtime: null,
     status: "queued",
@@ -203,6 +252,8 @@ export function toAttemptView(s: AttemptState): AttemptView {
     exitCode: s.exitCode,
     signal: s.signal,
     error: s.error,
+    failure: s.failure ?? null,
+    notBefore: s.notBefore ?? null,
     sessionId: s.sessionId,
     usage: s.usage,
     lastSeq: s.lastSeq,

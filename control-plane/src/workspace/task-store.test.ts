@@ -4,7 +4,7 @@ import { newAttempt, type AttemptState } from "./task-machine";
 import { TaskStore } from "./task-store";
 import { createTestSqlStorage } from "./test-sql-storage";
 
-const payload = { issue: { id: "iss_aaaa1111", title: "t", body: "" }, agent: { id: "agt_aaaa1111", name: "a", instructions: "" }, prompt: "p", maxConcurrent: 2 };
+const payload = { issue: { id: "iss_aaaa1111", key: "MUL-1", title: "t", body: "", comments: [] }, agent: { id: "agt_aaaa1111", name: "a", instructions: "" }, prompt: "p", maxConcurrent: 2 };
 
 function task(store: TaskStore, id: string, now = 1000): AttemptState {
   const first = newAttempt({ taskId: id, issueId: "iss_aaaa1111", agentId: "agt_aaaa1111", runtimes: ["command:x"], maxAttempts: 3 }, 1, now);

@@ -4,18 +4,28 @@
  * Synchronous calls (`ctx.storage.sql`), so a sequence of them inside one handler is atomic
  * with respect to other handlers of the same object.
  */
-import type { AgentEvent, ControlTaskAssign, RuntimeInfo, SequencedEvent } from "@multica/shared";
+import type { AgentEvent, AssignComment, ControlTaskAssign, RuntimeInfo, SequencedEvent } from "@multica/shared";
 import type { AttemptState } from "./task-machine";
 
-/** What the Durable Object needs to build a `task.assign` frame for any attempt. */
-export type TaskPayload = Pick<ControlTaskAssign, "issue" | "agent" | "prompt"> & { maxConcurrent: number };
+/**
+ * What the Durable Object needs to build a `task.assign` frame for any attempt. A follow-up
+ * (comments on an issue the agent already worked on) carries the new comments; dispatch
+ * decides whether they continue the earlier session or start fresh with its summary.
+ */
+export type TaskPayload = Pick<ControlTaskAssign, "issue" | "agent" | "prompt"> &
+  Partial<Pick<ControlTaskAssign, "repository" | "limits">> & {
+    maxConcurrent: number;
+    followUp?: { comments: AssignComment[] } | null;
+  };
 
 export interface QueuedRow {
   taskId: string;
   attempt: number;
   agentId: string;
+  issueId: string;
   runtimes: string[];
   maxConcurrent: number;
+  followUp: boolean;
 }
 
 export interface RunnerRecord {
@@ -56,12 +66,28 @@ CREATE TABLE IF NOT EXISTS runners (
   runner_id TEXT PRIMARY KEY, record TEXT NOT NULL, dirty INTEGER NOT NULL DEFAULT 1);
 `;
 
+/**
+ * Columns added after the first release, for objects whose tables predate them: issue_id (per
+ * issue lookups for follow-ups), not_before (parked attempts), follow_up (tasks that are follow-ups).
+ */
+const ADDED_COLUMNS: [table: string, column: string, ddl: string][] = [
+  ["attempts", "issue_id", "ALTER TABLE attempts ADD COLUMN issue_id TEXT"],
+  ["attempts", "not_before", "ALTER TABLE attempts ADD COLUMN not_before INTEGER"],
+  ["tasks", "follow_up", "ALTER TABLE tasks ADD COLUMN follow_up INTEGER NOT NULL DEFAULT 0"],
+];
+const LATER_INDEXES = "CREATE INDEX IF NOT EXISTS attempts_issue ON attempts (issue_id, agent_id, queued_at);";
+
 /** Longest result summary kept per attempt (the tail of what the agent said). */
 const MAX_SUMMARY = 4000;
 
 export class TaskStore {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
+    for (const [table, column, ddl] of ADDED_COLUMNS) {
+      const has = sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}') WHERE name = ?`, column).toArray().length > 0;
+      if (!has) sql.exec(ddl);
+    }
+    sql.exec(LATER_INDEXES);
   }
 
   getMeta(key: string): string | null {
@@ -75,10 +101,47 @@ export class TaskStore {
 
   createTask(first: AttemptState, payload: TaskPayload): void {
     this.sql.exec(
-      "INSERT INTO tasks (task_id, payload, max_concurrent, runtimes) VALUES (?, ?, ?, ?)",
-      first.taskId, JSON.stringify(payload), payload.maxConcurrent, JSON.stringify(first.runtimes),
+      "INSERT INTO tasks (task_id, payload, max_concurrent, runtimes, follow_up) VALUES (?, ?, ?, ?, ?)",
+      first.taskId, JSON.stringify(payload), payload.maxConcurrent, JSON.stringify(first.runtimes), payload.followUp ? 1 : 0,
     );
     this.putAttempt(first);
+  }
+
+  setPayload(taskId: string, payload: TaskPayload): void {
+    this.sql.exec("UPDATE tasks SET payload = ? WHERE task_id = ?", JSON.stringify(payload), taskId);
+  }
+
+  /** A follow-up of (issue, agent) still waiting for its first dispatch: new comments join it. */
+  queuedFollowUp(issueId: string, agentId: string): AttemptState | null {
+    return this.rows(
+      `SELECT a.state FROM attempts a JOIN tasks t ON t.task_id = a.task_id
+       WHERE a.issue_id = ? AND a.agent_id = ? AND a.status = 'queued' AND a.attempt = 1 AND t.follow_up = 1
+       ORDER BY a.queued_at DESC LIMIT 1`,
+      issueId, agentId,
+    )[0] ?? null;
+  }
+
+  /** Whether another attempt of (issue, agent) is dispatched or running: follow-ups wait for it. */
+  busyWith(issueId: string, agentId: string, exceptTaskId: string): boolean {
+    return this.sql.exec(
+      "SELECT 1 FROM attempts WHERE issue_id = ? AND agent_id = ? AND status IN ('dispatched', 'running') AND task_id <> ? LIMIT 1",
+      issueId, agentId, exceptTaskId,
+    ).toArray().length > 0;
+  }
+
+  /** The latest ended attempt of (issue, agent) that left a session to resume. */
+  lastSession(issueId: string, agentId: string): AttemptState | null {
+    return this.rows(
+      `SELECT state FROM attempts WHERE issue_id = ? AND agent_id = ? AND status IN ('succeeded', 'failed', 'cancelled', 'lost')
+         AND json_extract(state, '$.sessionId') IS NOT NULL ORDER BY queued_at DESC, attempt DESC LIMIT 1`,
+      issueId, agentId,
+    )[0] ?? null;
+  }
+
+  /** The earliest time a parked attempt becomes dispatchable, if any is parked. */
+  nextUnpark(now: number): number | null {
+    const row = this.sql.exec<{ t: number | null }>("SELECT min(not_before) AS t FROM attempts WHERE status = 'queued' AND not_before > ?", now).toArray()[0];
+    return row?.t ?? null;
   }
 
   payload(taskId: string): TaskPayload | null {
@@ -93,12 +156,13 @@ export class TaskStore {
    */
   putAttempt(s: AttemptState, summaryTail: string | null = null): void {
     this.sql.exec(
-      `INSERT INTO attempts (task_id, attempt, state, status, runner_id, lease_expires_at, queued_at, agent_id, summary, dirty)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, substr(coalesce(?, ''), -?), 1)
+      `INSERT INTO attempts (task_id, attempt, state, status, runner_id, lease_expires_at, queued_at, agent_id, summary, dirty, issue_id, not_before)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, substr(coalesce(?, ''), -?), 1, ?11, ?12)
        ON CONFLICT (task_id, attempt) DO UPDATE SET state = excluded.state, status = excluded.status,
-         runner_id = excluded.runner_id, lease_expires_at = excluded.lease_expires_at, dirty = 1,
+         runner_id = excluded.runner_id, lease_expires_at = excluded.lease_expires_at, dirty = 1, not_before = excluded.not_before,
          summary = CASE WHEN ?9 IS NULL THEN summary ELSE substr(coalesce(summary, '') || ?9, -?10) END`,
       s.taskId, s.attempt, JSON.stringify(s), s.status, s.runnerId, s.leaseExpiresAt, s.queuedAt, s.agentId, summaryTail, MAX_SUMMARY,
+      s.issueId, s.notBefore ?? null,
     );
   }
 
@@ -127,20 +191,24 @@ export class TaskStore {
     return this.sql.exec<{ agent_id: string }>("SELECT agent_id FROM queue_counts WHERE n > 0").toArray().map((r) => r.agent_id);
   }
 
-  queued(limit: number, offset = 0, skipAgents: readonly string[] = []): QueuedRow[] {
+  /** Queued attempts that may run at `now` (not parked), oldest first. */
+  queued(limit: number, offset = 0, skipAgents: readonly string[] = [], now = Date.now()): QueuedRow[] {
     // The inner query walks the (status, queued_at, task_id) index and stops at LIMIT; agents
     // already at their concurrency limit are skipped here rather than read and rejected.
     return this.sql
-      .exec<{ task_id: string; attempt: number; agent_id: string; runtimes: string; max_concurrent: number }>(
-        `SELECT a.task_id, a.attempt, a.agent_id, t.runtimes, t.max_concurrent
-         FROM (SELECT task_id, attempt, agent_id, queued_at FROM attempts
-               WHERE status = 'queued' AND agent_id NOT IN (SELECT value FROM json_each(?))
+      .exec<{ task_id: string; attempt: number; agent_id: string; issue_id: string | null; runtimes: string; max_concurrent: number; follow_up: number }>(
+        `SELECT a.task_id, a.attempt, a.agent_id, a.issue_id, t.runtimes, t.max_concurrent, t.follow_up
+         FROM (SELECT task_id, attempt, agent_id, issue_id, queued_at FROM attempts
+               WHERE status = 'queued' AND agent_id NOT IN (SELECT value FROM json_each(?)) AND (not_before IS NULL OR not_before <= ?)
                ORDER BY queued_at, task_id LIMIT ? OFFSET ?) a
          JOIN tasks t ON t.task_id = a.task_id ORDER BY a.queued_at, a.task_id`,
-        JSON.stringify(skipAgents), limit, offset,
+        JSON.stringify(skipAgents), now, limit, offset,
       )
       .toArray()
-      .map((r) => ({ taskId: r.task_id, attempt: r.attempt, agentId: r.agent_id, runtimes: JSON.parse(r.runtimes) as string[], maxConcurrent: r.max_concurrent }));
+      .map((r) => ({
+        taskId: r.task_id, attempt: r.attempt, agentId: r.agent_id, issueId: r.issue_id ?? "",
+        runtimes: JSON.parse(r.runtimes) as string[], maxConcurrent: r.max_concurrent, followUp: r.follow_up === 1,
+      }));
   }
 
   /** Attempts dispatched to or running on `runnerId`. */

@@ -168,6 +168,8 @@ export class WorkspaceDO extends DurableObject<Env> {
       const now = Date.now();
       this.noticeOutage(now);
       this.workspace.sweepLeases(now);
+      // Parked attempts whose time has come (the alarm was set for them) go out now.
+      this.workspace.dispatch(now);
       if (this.store.hasDirty()) await this.sync();
     } catch (err) {
       this.log("alarm failed", err);
@@ -200,7 +202,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.armAlarm();
   }
 
-  /** Keeps one alarm: the next lease tick (or expiry, if sooner), else a D1 mirroring retry. */
+  /** Keeps one alarm: the next lease tick (or expiry, if sooner) or D1 mirroring retry, or a parked attempt's time. */
   private armAlarm(): void {
     // An alarm due within a tick is soon enough: any lease set since expires at least a lease
     // (≥ 3 ticks) from now, and alarm() re-arms whenever it runs. This skips the lease query on
@@ -208,7 +210,10 @@ export class WorkspaceDO extends DurableObject<Env> {
     const now = Date.now();
     if (this.alarmAt !== null && this.alarmAt <= now + this.tickMs) return;
     const lease = this.store.nextLeaseExpiry();
-    const want = lease !== null ? Math.min(lease, now + this.tickMs) : this.store.hasDirty() ? now + SYNC_RETRY_MS : null;
+    const unpark = this.store.nextUnpark(now);
+    const wants = [lease !== null ? Math.min(lease, now + this.tickMs) : this.store.hasDirty() ? now + SYNC_RETRY_MS : null, unpark];
+    const due = wants.filter((t): t is number => t !== null);
+    const want = due.length > 0 ? Math.min(...due) : null;
     if (want === null || (this.alarmAt !== null && this.alarmAt <= want)) return;
     this.alarmAt = want;
     // The first lease starts the tick clock (noticeOutage measures gaps from here).

@@ -10,8 +10,9 @@ import type { Config } from "../env";
 import { readAttachment, sendJson } from "./attachments";
 import { planDispatch, type QueuedAttempt, type RunnerSlots } from "./dispatch";
 import type { Fanout } from "./fanout";
+import { buildAssign, followUpPlacement } from "./follow-up";
 import { newAttempt, toAttemptView, transition, type AttemptState, type TaskEvent } from "./task-machine";
-import type { TaskPayload, TaskStore } from "./task-store";
+import type { QueuedRow, TaskPayload, TaskStore } from "./task-store";
 
 export interface EnqueueInput {
   issueId: string;
@@ -74,6 +75,16 @@ export class Workspace {
   }
 
   enqueue(input: EnqueueInput, now: number): AttemptState {
+    // Comments arriving while a follow-up still waits join it: one run answers them all.
+    if (input.payload.followUp) {
+      const waiting = this.store.queuedFollowUp(input.issueId, input.agentId);
+      const payload = waiting ? this.store.payload(waiting.taskId) : null;
+      if (waiting && payload?.followUp) {
+        const comments = [...payload.followUp.comments, ...input.payload.followUp.comments];
+        this.store.setPayload(waiting.taskId, { ...input.payload, followUp: { comments } });
+        return waiting;
+      }
+    }
     const first = newAttempt({ taskId: newId("task"), issueId: input.issueId, agentId: input.agentId, runtimes: input.runtimes, maxAttempts: input.maxAttempts }, 1, now);
     this.store.createTask(first, input.payload);
     this.fanout.broadcast(first.taskId, { type: "task.status", attempt: toAttemptView(first) });
@@ -104,8 +115,11 @@ export class Workspace {
         case "send_cancel":
           this.sendToRunner(effect.runnerId, { type: "task.cancel", taskId: next.taskId, attempt: next.attempt, reason: effect.reason });
           break;
-        case "retry": {
-          const retry = newAttempt(next, next.attempt + 1, event.now);
+        case "retry":
+        case "park": {
+          const parked = effect.type === "park";
+          const base = parked ? { ...next, maxAttempts: next.maxAttempts + 1, parks: (next.parks ?? 0) + 1 } : next;
+          const retry = newAttempt(base, next.attempt + 1, event.now, parked ? effect.until : null);
           this.store.putAttempt(retry);
           this.fanout.broadcast(retry.taskId, { type: "task.status", attempt: toAttemptView(retry) });
           break;
@@ -121,10 +135,7 @@ export class Workspace {
   private sendAssign(s: AttemptState): void {
     const payload = this.store.payload(s.taskId);
     if (!payload || !s.runnerId || !s.runtime) return;
-    const sent = this.sendToRunner(s.runnerId, {
-      type: "task.assign", taskId: s.taskId, attempt: s.attempt, runtime: s.runtime, sentAt: Date.now(),
-      issue: payload.issue, agent: payload.agent, prompt: payload.prompt,
-    });
+    const sent = this.sendToRunner(s.runnerId, buildAssign(this.store, s, payload, Date.now()));
     // The socket vanished between planning and sending: the attempt never left, so requeue it.
     if (!sent) this.apply(s, { type: "runner_absent", runnerId: s.runnerId, now: Date.now() });
   }
@@ -177,11 +188,11 @@ export class Workspace {
     for (let offset = 0; free > 0 && offset < MAX_SCAN; ) {
       const page = Math.max(MIN_PAGE, free * PAGE_PER_SLOT);
       const saturated = [...agentBusy.keys()].filter(atLimit);
-      const queued = this.store.queued(page, offset - placed, saturated);
+      const queued = this.store.queued(page, offset - placed, saturated, now);
       if (queued.length === 0) break;
       for (const q of queued) this.agentLimits.set(q.agentId, q.maxConcurrent);
       const byKey = new Map(queued.map((q) => [`${q.taskId}#${q.attempt}`, q]));
-      const candidates: QueuedAttempt[] = queued.map((q) => ({ key: `${q.taskId}#${q.attempt}`, agentId: q.agentId, runtimes: q.runtimes, maxConcurrent: q.maxConcurrent }));
+      const candidates = queued.flatMap((q) => this.candidate(q, runners));
       for (const p of planDispatch(candidates, runners, agentBusy)) {
         const q = byKey.get(p.key);
         const s = q ? this.store.getAttempt(q.taskId, q.attempt) : null;
@@ -196,6 +207,14 @@ export class Workspace {
       offset += queued.length;
     }
     return placed;
+  }
+
+  /** A queued row as dispatch planning sees it; none for a follow-up that must wait. */
+  private candidate(q: QueuedRow, runners: readonly RunnerSlots[]): QueuedAttempt[] {
+    const base: QueuedAttempt = { key: `${q.taskId}#${q.attempt}`, agentId: q.agentId, runtimes: q.runtimes, maxConcurrent: q.maxConcurrent };
+    if (!q.followUp) return [base];
+    const place = followUpPlacement(this.store, q, runners);
+    return place === "wait" ? [] : [{ ...base, ...place }];
   }
 
   /** An explicit claim of one queued task by a runner: check-and-set, so only one can win. */

@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 import { AgentId, IssueId, TaskId } from "../ids";
-import { RuntimeKey } from "../tasks";
+import { RepositoryRef, RuntimeKey } from "../tasks";
+import { MAX_ASSIGN_COMMENTS } from "./version";
 
 export const ControlWelcome = z.object({
   type: z.literal("welcome"),
@@ -19,6 +20,8 @@ export const ControlWelcome = z.object({
 });
 
 /** Work pushed to the runner. From this frame on the runner holds the attempt's lease. */
+export const AssignComment = z.object({ author: z.string(), body: z.string(), createdAt: z.number() });
+
 export const ControlTaskAssign = z.object({
   type: z.literal("task.assign"),
   taskId: TaskId,
@@ -26,10 +29,28 @@ export const ControlTaskAssign = z.object({
   runtime: RuntimeKey,
   /** Sent-at timestamp (ms) so the runner can report dispatch latency. */
   sentAt: z.number(),
-  issue: z.object({ id: IssueId, title: z.string(), body: z.string() }),
+  issue: z.object({
+    id: IssueId,
+    /** `ENG-42`: names the work dir and the branch `multica/<agent>/<key>`. */
+    key: z.string().max(40).default(""),
+    title: z.string(),
+    body: z.string(),
+    /** The issue's latest comments, oldest first (bounded), for the agent's context file. */
+    comments: z.array(AssignComment).max(MAX_ASSIGN_COMMENTS).default([]),
+  }),
   agent: z.object({ id: AgentId, name: z.string(), instructions: z.string() }),
   /** The full prompt the agent should work on, already assembled by the control plane. */
   prompt: z.string(),
+  /** The repository to check out a worktree of (the issue's, else the agent's); null for an empty work dir. */
+  repository: RepositoryRef.nullable().default(null),
+  /** Watchdogs set on the agent; null fields fall back to the runner's settings for the runtime. */
+  limits: z.object({ idleTimeoutMs: z.number().int().positive().nullable(), timeoutMs: z.number().int().positive().nullable() }).default({ idleTimeoutMs: null, timeoutMs: null }),
+  /**
+   * A follow-up that continues the agent's earlier session on this runner: run `prompt` of this
+   * object with the CLI's resume. A runner that no longer has the work dir runs the top-level
+   * `prompt` (the whole issue, the earlier run's summary and the new comments) instead.
+   */
+  resume: z.object({ sessionId: z.string().min(1).max(200), prompt: z.string() }).nullable().default(null),
 });
 
 export const ControlTaskCancel = z.object({
@@ -87,3 +108,4 @@ export const ControlMessage = z.discriminatedUnion("type", [
 export type ControlMessage = z.infer<typeof ControlMessage>;
 export type ControlTaskAssign = z.infer<typeof ControlTaskAssign>;
 export type ControlWelcome = z.infer<typeof ControlWelcome>;
+export type AssignComment = z.infer<typeof AssignComment>;

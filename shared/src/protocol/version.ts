@@ -15,6 +15,8 @@ export const MAX_RECONNECT_DELAY_MS = 30_000;
 
 /** Most attempts a runner may list as held in `hello` / `heartbeat` (running + unacked reports). */
 export const MAX_HELD_ATTEMPTS = 1000;
+/** Comments of the issue sent with an assignment (its latest ones); older ones are summarized by the prompt. */
+export const MAX_ASSIGN_COMMENTS = 50;
 
 /** Most events one `task.events` frame may carry. */
 export const MAX_EVENTS_PER_FRAME = 200;

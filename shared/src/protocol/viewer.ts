@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { AgentEvent } from "../events";
 import { TaskId } from "../ids";
-import { TaskStatus, Usage } from "../tasks";
+import { Failure, TaskStatus, Usage } from "../tasks";
 
 /** One attempt of a task as viewers and the REST API see it. */
 export const AttemptView = z.object({
@@ -24,6 +24,10 @@ export const AttemptView = z.object({
   exitCode: z.number().nullable(),
   signal: z.string().nullable(),
   error: z.string().nullable(),
+  /** Why it did not succeed, classified; null while it runs and when it succeeded. */
+  failure: Failure.nullable(),
+  /** A queued attempt parked until then (a rate limit); null when it may run now. */
+  notBefore: z.number().nullable(),
   sessionId: z.string().nullable(),
   usage: Usage.nullable(),
   /** Highest transcript seq stored for this attempt. */

@@ -50,7 +50,8 @@ function resultComment(s: AttemptState, summary: string | null, runnerName: stri
   const parked = wasParked(s) ? `; parked, attempt ${s.attempt + 1} runs when the limit resets` : "";
   const lines = [`Attempt ${s.attempt} ${s.status}${where}${took}${exit}${retry}${parked}.`];
   const kind = s.failure && s.failure.kind !== "agent_error" ? ` [${FAILURE_LABEL[s.failure.kind]}]` : "";
-  if (s.error) lines.push(`Reason${kind}: ${s.error}`);
+  const reason = s.error ?? s.failure?.message ?? null;
+  if (reason) lines.push(`Reason${kind}: ${reason}`);
   if (s.failure?.retryAt) lines.push(`The provider said it accepts work again at ${new Date(s.failure.retryAt).toISOString()}.`);
   if (summary && summary.trim()) lines.push("", "```", summary.trimEnd().slice(-3000), "```");
   return lines.join("\n");

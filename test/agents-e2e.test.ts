@@ -2,7 +2,8 @@
  * End to end with a real agent CLI: a real control plane, a real runner process that detects the
  * real `claude` binary (a dev dependency), and a scripted Anthropic-compatible model on 127.0.0.1.
  * Assign → Claude Code writes a file with its Write tool and answers → the transcript holds the
- * normalized events and the attempt carries the session id and token usage.
+ * normalized events and the attempt carries the session id and token usage. A comment on the
+ * issue then resumes that session in the same work dir.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -22,11 +23,16 @@ beforeAll(async () => {
   if (!existsSync(join(BIN, "claude"))) throw new Error("the real claude CLI is missing: run npm install");
   // The model asks for hello.txt in the attempt's work directory (named in the environment block
   // Claude Code sends), then answers.
-  model = await startAnthropicMock(({ step, body }) => {
+  model = await startAnthropicMock(({ step, body, prompt }) => {
     const escaped = runner.dataDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    const cwd = new RegExp(`${escaped}/work/[a-z0-9_]+-\\d+`).exec(JSON.stringify(body))?.[0];
-    if (step === 0 && cwd) return { kind: "tool_use", name: "Write", input: { file_path: `${cwd}/hello.txt`, content: "hello from multica\n" } };
-    return { kind: "text", text: step === 0 ? "I could not find my working directory." : "Created hello.txt." };
+    const text = JSON.stringify(body);
+    const cwd = new RegExp(`${escaped}/work/tasks/[a-z0-9-]+/[a-z0-9-]+`).exec(text)?.[0];
+    // A follow-up comment asks for a second file: one more Write, on top of the resumed conversation.
+    const followUp = prompt.includes("add a second file");
+    const file = followUp ? { file_path: `${cwd}/second.txt`, content: "a second file\n" } : { file_path: `${cwd}/hello.txt`, content: "hello from multica\n" };
+    if (step === 0 && cwd) return { kind: "tool_use", name: "Write", input: file };
+    if (step === 0) return { kind: "text", text: "I could not find my working directory." };
+    return { kind: "text", text: followUp ? "Added second.txt." : "Created hello.txt." };
   });
   // Codex: run one shell command that writes hello.txt in its working directory, then answer.
   openai = await startResponsesMock(({ step }) =>
@@ -64,9 +70,9 @@ afterAll(async () => {
   await openai?.close();
 });
 
-it("runs an issue through Claude Code: tool call, file written, answer, session and usage recorded", async () => {
+it("runs an issue through Claude Code: tool call, file written, answer, session and usage; a comment resumes the session", async () => {
   expect(runner.log()).toMatch(/runtimes: .*claude \d/);
-  const { taskId } = await cp.api.assignNew(["claude"], "Create hello.txt");
+  const { taskId, issueId } = await cp.api.assignNew(["claude"], "Create hello.txt");
   const task = await waitFor(async () => {
     const t = (await cp.api.task(taskId, "?limit=5000")).body;
     return ["succeeded", "failed", "cancelled", "lost"].includes(t.task.status) ? t : null;
@@ -81,15 +87,38 @@ it("runs an issue through Claude Code: tool call, file written, answer, session 
   const attempt = task.attempts[0] as unknown as { sessionId: string | null; usage: { inputTokens: number; outputTokens: number } | null };
   expect(attempt.sessionId).toMatch(/^[0-9a-f-]{36}$/);
   expect(attempt.usage?.outputTokens).toBeGreaterThan(0);
-  const workFile = join(runner.dataDir, "work", `${taskId}-1`, "hello.txt");
-  expect(readFileSync(workFile, "utf8")).toBe("hello from multica\n");
-  // The prompt the control plane built reached the model.
+  const workDir = join(runner.dataDir, "work", "tasks", "agent", (await issueKey(issueId)).toLowerCase());
+  expect(readFileSync(join(workDir, "hello.txt"), "utf8")).toBe("hello from multica\n");
+  // The prompt the control plane built reached the model, and the issue is in CLAUDE.md for it.
   expect(JSON.stringify(model.agentRequests()[0]?.body)).toContain("Create hello.txt");
+  expect(readFileSync(join(workDir, "CLAUDE.md"), "utf8")).toContain("Create hello.txt");
+
+  // A member comments: the follow-up resumes the same Claude session in the same work dir.
+  const before = model.agentRequests().length;
+  const posted = await cp.api.post<{ task: { taskId: string } }>(`/issues/${issueId}/comments`, { body: "Thanks! Please add a second file." });
+  expect(posted.status).toBe(201);
+  const followTask = posted.body.task.taskId;
+  const follow = await waitFor(async () => {
+    const t = (await cp.api.task(followTask, "?limit=5000")).body;
+    return ["succeeded", "failed", "cancelled", "lost"].includes(t.task.status) ? t : null;
+  }, 60_000, "the follow-up to finish");
+  expect(follow.task, JSON.stringify(follow.transcript.events.slice(-5))).toMatchObject({ status: "succeeded" });
+  expect((follow.attempts[0] as unknown as { sessionId: string }).sessionId).toBe(attempt.sessionId);
+  expect(readFileSync(join(workDir, "second.txt"), "utf8")).toBe("a second file\n");
+  // Resumed, not restarted: the model saw the first run's Write call before the new comment.
+  const resumed = JSON.stringify(model.agentRequests()[before]?.body);
+  expect(resumed).toContain("hello from multica");
+  expect(resumed).toContain("add a second file");
+  expect(readFileSync(join(workDir, "CLAUDE.md"), "utf8")).toContain("Please add a second file.");
 });
+
+async function issueKey(issueId: string): Promise<string> {
+  return (await cp.api.get<{ issue: { key: string } }>(`/issues/${issueId}`)).body.issue.key;
+}
 
 it("runs an issue through Codex: shell command, file written, answer, thread id and usage recorded", async () => {
   expect(runner.log()).toMatch(/runtimes: .*codex \d/);
-  const { taskId } = await cp.api.assignNew(["codex"], "Create hello.txt with codex");
+  const { taskId, issueId } = await cp.api.assignNew(["codex"], "Create hello.txt with codex");
   const task = await waitFor(async () => {
     const t = (await cp.api.task(taskId, "?limit=5000")).body;
     return ["succeeded", "failed", "cancelled", "lost"].includes(t.task.status) ? t : null;
@@ -100,6 +129,8 @@ it("runs an issue through Codex: shell command, file written, answer, thread id 
   const attempt = task.attempts[0] as unknown as { sessionId: string | null; usage: { inputTokens: number } | null };
   expect(attempt.sessionId).toBeTruthy();
   expect(attempt.usage?.inputTokens).toBeGreaterThan(0);
-  expect(readFileSync(join(runner.dataDir, "work", `${taskId}-1`, "hello.txt"), "utf8")).toBe("hello from codex\n");
+  const workDir = join(runner.dataDir, "work", "tasks", "agent", (await issueKey(issueId)).toLowerCase());
+  expect(readFileSync(join(workDir, "hello.txt"), "utf8")).toBe("hello from codex\n");
+  expect(readFileSync(join(workDir, "AGENTS.md"), "utf8")).toContain("Create hello.txt with codex");
   expect(JSON.stringify(openai.requests.map((r) => r.body))).toContain("Create hello.txt with codex");
 });

@@ -53,11 +53,9 @@ export async function startRun(
     db.select().from(schema.comments).where(and(eq(schema.comments.issueId, issue.id))).orderBy(desc(schema.comments.createdAt)).limit(MAX_ASSIGN_COMMENTS),
   ]);
   const followIds = new Set((opts.followUp ?? []).map((c) => `${c.author}@${c.createdAt}`));
-  const comments: AssignComment[] = recent
-    .reverse()
-    .map((c) => ({ author: c.author, body: c.body.slice(0, MAX_COMMENT_CHARS), createdAt: c.createdAt }))
-    // The follow-up's own comments are the new part of its prompt, not the discussion before it.
-    .filter((c) => !followIds.has(`${c.author}@${c.createdAt}`));
+  const comments: AssignComment[] = recent.reverse().map((c) => ({ author: c.author, body: c.body.slice(0, MAX_COMMENT_CHARS), createdAt: c.createdAt }));
+  // The follow-up's own comments are the new part of its prompt, not the discussion before it.
+  const before = comments.filter((c) => !followIds.has(`${c.author}@${c.createdAt}`));
   const key = issueKey(prefix, issue.number);
   const repoSource = issue.repository ?? agent.repository;
   const repository = repoSource ? { source: repoSource, baseRef: issue.repository ? issue.baseRef : agent.baseRef } : null;
@@ -70,7 +68,7 @@ export async function startRun(
     payload: {
       issue: { id: issue.id, key, title: issue.title, body: issue.body, comments },
       agent: { id: agent.id, name: agent.name, instructions: agent.instructions },
-      prompt: taskPrompt({ key, title: issue.title, body: issue.body }, agent.instructions, comments),
+      prompt: taskPrompt({ key, title: issue.title, body: issue.body }, agent.instructions, before),
       repository,
       limits: { idleTimeoutMs: seconds(agent.idleTimeoutSeconds), timeoutMs: seconds(agent.timeoutSeconds) },
       maxConcurrent: agent.maxConcurrentTasks,

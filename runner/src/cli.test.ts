@@ -89,9 +89,12 @@ describe("multica-runner CLI", () => {
       attempt: 1,
       runtime: "command:stubborn",
       sentAt: Date.now(),
-      issue: { id: "iss_cli00001", title: "t", body: "" },
+      issue: { id: "iss_cli00001", key: "MUL-1", title: "t", body: "", comments: [] },
       agent: { id: "agt_cli00001", name: "a", instructions: "" },
       prompt: "p",
+      repository: null,
+      limits: { idleTimeoutMs: null, timeoutMs: null },
+      resume: null,
     });
     cp.send(assign(1));
     await cp.waitFor(() => cp.of("task.started").length === 1);

@@ -18,6 +18,8 @@ export const CommandEntry = z.strictObject({
   env: z.record(z.string(), z.string()).default({}),
   /** Kill the attempt (status failed) after this many seconds; no limit when absent. */
   timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+  /** Kill the attempt when it prints nothing for this many seconds; no limit when absent. */
+  idleTimeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
 });
 
 /** Settings for one agent CLI runtime (`claude`, …), under "agents" in the config file. */
@@ -34,8 +36,10 @@ export const AgentCliEntry = z.strictObject({
   permissionMode: z.string().min(1).optional(),
   /** An MCP config file to pass to the CLI. */
   mcpConfig: z.string().min(1).optional(),
-  /** Fail the attempt after this many seconds; no limit when absent. */
+  /** Fail the attempt after this many seconds (absolute watchdog); no limit when absent. */
   timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+  /** Fail the attempt when the CLI prints nothing for this many seconds (idle watchdog); default 900. */
+  idleTimeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
 });
 export type AgentCliEntry = z.infer<typeof AgentCliEntry>;
 

@@ -83,11 +83,11 @@ describe("parseCli", () => {
     writeDefaultConfig(h, {
       url: "http://x",
       token: "t",
-      commands: { echo: { command: "node", args: ["s.js", "{prompt}"], env: { A: "1" }, timeoutSeconds: 60 }, bare: { command: "true" } },
+      commands: { echo: { command: "node", args: ["s.js", "{prompt}"], env: { A: "1" }, timeoutSeconds: 60, idleTimeoutSeconds: 30 }, bare: { command: "true" } },
     });
     expect(run([], { HOME: h }).commands).toEqual([
-      { name: "echo", command: "node", args: ["s.js", "{prompt}"], env: { A: "1" }, timeoutSeconds: 60 },
-      { name: "bare", command: "true", args: [], env: {}, timeoutSeconds: null },
+      { name: "echo", command: "node", args: ["s.js", "{prompt}"], env: { A: "1" }, timeoutSeconds: 60, idleTimeoutSeconds: 30 },
+      { name: "bare", command: "true", args: [], env: {}, timeoutSeconds: null, idleTimeoutSeconds: null },
     ]);
   });
 

@@ -15,6 +15,7 @@ export interface CommandRuntimeConfig {
   args: string[];
   env: Record<string, string>;
   timeoutSeconds: number | null;
+  idleTimeoutSeconds?: number | null;
 }
 
 export interface RunnerConfig {
@@ -150,6 +151,7 @@ function buildConfig(flags: ReturnType<typeof parseFlags>, sys: ConfigSystem): R
     args: c.args,
     env: c.env,
     timeoutSeconds: c.timeoutSeconds ?? null,
+    idleTimeoutSeconds: c.idleTimeoutSeconds ?? null,
   }));
   return {
     url,

@@ -1,15 +1,17 @@
 /**
- * Runs assigned attempts: records each in the outbox, starts it through its runtime's adapter
- * in a fresh work dir, stores every event it produces, and stores its report when it ends.
- * runner.ts feeds it `task.assign` / `task.cancel` frames and asks it what is active.
+ * Runs assigned attempts: records each in the outbox, prepares its work dir (a git worktree of
+ * the task's repository, or a plain directory, with the issue written where the agent CLI reads
+ * it), starts it through its runtime's adapter — resuming the earlier session for a follow-up
+ * when this runner still has its work dir — stores every event it produces, and stores its
+ * report when it ends. runner.ts feeds it `task.assign` / `task.cancel` frames.
  */
-import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentEvent, AttemptRef, ControlTaskAssign, FailureKind, ReportStatus } from "@multica/shared";
 import type { RunningAgent } from "./agents/adapter";
 import type { RuntimeRegistry } from "./agents/registry";
 import { describeError, type Logger } from "./log";
 import type { Outbox, ReportBody } from "./outbox";
+import { type PreparedWorkdir, prepareWorkdir, WorkdirError } from "./workdir/workdir";
 
 export interface JobRunnerOptions {
   outbox: Outbox;
@@ -23,6 +25,10 @@ export interface JobRunnerOptions {
 
 type Job = {
   ref: AttemptRef;
+  /** `<agent>/<issue>`: two attempts of the same pair on this runner must not share a work dir. */
+  pair: string;
+  /** Aborts work-dir preparation (a long clone) on cancel. */
+  abort: AbortController;
   /** Passed the checks (capacity, runtime) and holds a slot; refused attempts never do. */
   accepted: boolean;
   agent: RunningAgent | null;
@@ -57,7 +63,8 @@ export class JobRunner {
       this.o.log.warn(`task ${label(ref)} is already running here; ignoring a repeated assign`);
       return;
     }
-    const job: Job = { ref, accepted: false, agent: null, cancelReason: null, started: false, done: Promise.resolve() };
+    const pair = `${msg.agent.id}/${msg.issue.id}`;
+    const job: Job = { ref, pair, abort: new AbortController(), accepted: false, agent: null, cancelReason: null, started: false, done: Promise.resolve() };
     this.jobs.set(key(ref), job);
     job.done = this.run(job, msg)
       .catch((err) => this.crashed(job, err))
@@ -69,6 +76,7 @@ export class JobRunner {
     const job = this.jobs.get(key(ref));
     if (!job) return false;
     job.cancelReason ??= reason;
+    job.abort.abort();
     job.agent?.cancel(reason);
     return true;
   }
@@ -101,16 +109,18 @@ export class JobRunner {
     const resolved = this.o.registry.resolve(msg.runtime);
     if (!resolved.ok) return refuse("failed", "bad_config", resolved.error);
     job.accepted = true;
-    const workDir = join(this.o.dataDir, "work", `${ref.taskId}-${ref.attempt}`);
-    try {
-      await rm(workDir, { recursive: true, force: true });
-      await mkdir(workDir, { recursive: true });
-    } catch (err) {
-      return refuse("failed", "bad_config", `could not create the work directory ${workDir}: ${describeError(err)}`);
-    }
+    const prepared = await this.prepare(job, msg);
     if (job.cancelReason !== null) return refuse("cancelled", "cancelled", `cancelled before start: ${job.cancelReason}`);
+    if (!prepared.ok) return refuse(prepared.status, prepared.kind, prepared.error);
+    const { dir: workDir, reused, promptPreamble } = prepared.workdir;
 
-    const agent = resolved.adapter.start({ ...ref, prompt: msg.prompt, issue: msg.issue, agent: msg.agent, workDir });
+    // A follow-up resumes the agent's session only where that session's files are: its work dir.
+    const resume = msg.resume && reused ? msg.resume : null;
+    const prompt = [promptPreamble, resume ? resume.prompt : msg.prompt].filter(Boolean).join("\n\n");
+    const agent = resolved.adapter.start({
+      ...ref, prompt, issue: msg.issue, agent: msg.agent, workDir, limits: msg.limits,
+      ...(resume ? { resumeSessionId: resume.sessionId } : {}),
+    });
     job.agent = agent;
     if (job.cancelReason !== null) agent.cancel(job.cancelReason);
     for await (const event of agent.events) {
@@ -123,6 +133,40 @@ export class JobRunner {
     }
     const outcome = await agent.outcome;
     await this.finish(job, { ...ref, ...outcome });
+  }
+
+  /** The attempt's work dir, with progress lines in the transcript; or why there is none. */
+  private async prepare(
+    job: Job,
+    msg: ControlTaskAssign,
+  ): Promise<{ ok: true; workdir: PreparedWorkdir } | { ok: false; status: ReportStatus; kind: FailureKind; error: string }> {
+    const { ref } = job;
+    const twin = [...this.jobs.values()].some((j) => j !== job && j.accepted && j.pair === job.pair);
+    const key = msg.issue.key || msg.issue.id;
+    const progress: Promise<void>[] = [];
+    try {
+      const workdir = await prepareWorkdir(
+        {
+          root: join(this.o.dataDir, "work"),
+          taskId: ref.taskId,
+          attempt: ref.attempt,
+          runtime: msg.runtime,
+          agent: msg.agent,
+          // Another attempt of this agent on this issue is running here: give this one its own dir.
+          issue: { ...msg.issue, key: twin ? `${key}-${ref.taskId}` : key },
+          repository: msg.repository,
+        },
+        { signal: job.abort.signal, onProgress: (line) => progress.push(this.o.outbox.append(ref, { kind: "status", text: line.slice(0, 2000) })) },
+      );
+      await Promise.all(progress);
+      return { ok: true, workdir };
+    } catch (err) {
+      await Promise.all(progress);
+      if (err instanceof WorkdirError && err.kind === "bad_config") return { ok: false, status: "failed", kind: "bad_config", error: err.message };
+      // Git could not fetch or check out (network, disk): another runner may fare better.
+      const error = err instanceof WorkdirError ? err.message : `could not prepare the work directory: ${describeError(err)}`;
+      return { ok: false, status: "lost", kind: "runner_lost", error };
+    }
   }
 
   /** A bug or a dead outbox ended the attempt: stop its process and try to report it failed. */

@@ -40,9 +40,12 @@ const assign = (r: AttemptRef): ControlTaskAssign => ({
   ...r,
   runtime: "command:echo",
   sentAt: 1,
-  issue: { id: "iss_aaaa1111", title: "t", body: "b" },
+  issue: { id: "iss_aaaa1111", key: "MUL-1", title: "t", body: "b", comments: [] },
   agent: { id: "agt_aaaa1111", name: "a", instructions: "" },
   prompt: "p",
+  repository: null,
+  limits: { idleTimeoutMs: null, timeoutMs: null },
+  resume: null,
 });
 const line = (text: string) => ({ kind: "output" as const, stream: "stdout" as const, text });
 

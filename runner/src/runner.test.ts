@@ -61,9 +61,12 @@ function assign(runtime: string, prompt = "5"): ControlTaskAssign {
     attempt: 1,
     runtime,
     sentAt: Date.now(),
-    issue: { id: "iss_test0001", title: "Issue", body: "" },
+    issue: { id: "iss_test0001", key: "MUL-1", title: "Issue", body: "", comments: [] },
     agent: { id: "agt_test0001", name: "agent", instructions: "" },
     prompt,
+    repository: null,
+    limits: { idleTimeoutMs: null, timeoutMs: null },
+    resume: null,
   };
 }
 

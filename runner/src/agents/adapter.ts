@@ -18,6 +18,11 @@ export interface AgentStartContext {
   workDir: string;
   /** A session of an earlier attempt to continue (agent CLIs that support resuming use it). */
   resumeSessionId?: string;
+  /**
+   * Watchdogs the agent record asked for (ms); a null or absent field means the runtime's own
+   * setting from the runner config, else its default.
+   */
+  limits?: { timeoutMs: number | null; idleTimeoutMs: number | null };
 }
 
 /** How an attempt ended, as the adapter saw it. */

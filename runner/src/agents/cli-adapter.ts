@@ -26,9 +26,17 @@ export interface AgentCliOptions {
   cancelGraceMs: number;
   /** Wall-clock limit per attempt; null for none. */
   timeoutMs: number | null;
+  /** Longest silence before the idle watchdog stops an attempt; null for DEFAULT_IDLE_TIMEOUT_MS. */
+  idleTimeoutMs?: number | null;
   /** Where refused extra args are reported (once, at construction). */
   log?: Pick<Logger, "warn">;
 }
+
+/**
+ * An agent CLI that prints nothing for this long is taken as hung. Long enough for a slow model
+ * turn or a quiet build step the agent waits on; agents and the runner config can change it.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
 
 /** Flags an adapter owns, with whether they take a value and why a user may not set them. */
 export type ProtocolFlags = Record<string, { takesValue: boolean; reason: string }>;
@@ -100,6 +108,14 @@ export abstract class AgentCliAdapter<O extends AgentCliOptions = AgentCliOption
   }
 
   abstract start(ctx: AgentStartContext): RunningAgent;
+
+  /** The watchdogs for one attempt: the agent's own limits first, then this runtime's settings. */
+  protected watchdogs(ctx: AgentStartContext): { timeoutMs: number | null; idleTimeoutMs: number | null } {
+    return {
+      timeoutMs: ctx.limits?.timeoutMs ?? this.options.timeoutMs,
+      idleTimeoutMs: ctx.limits?.idleTimeoutMs ?? this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    };
+  }
 }
 
 /** The last few non-empty stderr lines of a run, to explain a failure. */

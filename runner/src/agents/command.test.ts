@@ -102,6 +102,29 @@ describe("command adapter", () => {
     expect(outcome).toMatchObject({ status: "failed", exit: { exitCode: null, error: expect.stringContaining("ENOENT") } });
   });
 
+  it("idle watchdog: output keeps it alive; silence past the limit stops it, saying which watchdog fired", async () => {
+    // 8 lines 300 ms apart outlive a 1 s idle limit because each line resets it.
+    const busy = await collect(start(adapter("lines.mjs", ["8", "300", "0"], { idleTimeoutSeconds: 1 })));
+    expect(busy[1]).toMatchObject({ status: "succeeded", failure: null });
+    const t0 = Date.now();
+    const [events, outcome] = await collect(start(adapter("ignore-term.mjs", [], { idleTimeoutSeconds: 1 }, 200)));
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(events).toContainEqual({ kind: "error", message: expect.stringMatching(/^idle watchdog: no output for 1s/) });
+    expect(outcome).toMatchObject({ status: "failed", exit: { signal: "SIGKILL", error: expect.stringMatching(/^idle watchdog/) }, failure: { kind: "timeout" } });
+  });
+
+  it("the agent's own limits override the runtime's", async () => {
+    const a = adapter("ignore-term.mjs", [], { timeoutSeconds: 3600 }, 200);
+    const workDir = mkdtempSync(join(tmpdir(), "multica-cmd-"));
+    dirs.push(workDir);
+    const run = a.start({
+      taskId: "tsk_abcd1234", attempt: 1, prompt: "p", issue: { id: "iss_abcd1234", title: "t", body: "" },
+      agent: { id: "agt_abcd1234", name: "a", instructions: "" }, workDir, limits: { timeoutMs: 800, idleTimeoutMs: null },
+    });
+    const [, outcome] = await collect(run);
+    expect(outcome).toMatchObject({ failure: { kind: "timeout", message: expect.stringMatching(/^timeout watchdog: still running after 0.8s/) } });
+  });
+
   it("times out: fails with 'timed out after Ns' and kills the process", async () => {
     const run = start(adapter("ignore-term.mjs", [], { timeoutSeconds: 1 }, 200));
     const [events, outcome] = await collect(run);

@@ -76,7 +76,9 @@ function startCommand(cfg: CommandRuntimeConfig, ctx: AgentStartContext, opts: C
     stdin: null,
     mapper: outputLines(),
     cancelGraceMs: opts.cancelGraceMs,
-    timeoutMs: cfg.timeoutSeconds !== null ? cfg.timeoutSeconds * 1000 : null,
+    // A command may legitimately stay quiet for long: no watchdog unless configured or asked for.
+    timeoutMs: ctx.limits?.timeoutMs ?? (cfg.timeoutSeconds !== null ? cfg.timeoutSeconds * 1000 : null),
+    idleTimeoutMs: ctx.limits?.idleTimeoutMs ?? (cfg.idleTimeoutSeconds ? cfg.idleTimeoutSeconds * 1000 : null),
   });
 }
 

@@ -71,6 +71,7 @@ function cliAdapter(key: string, config: RunnerConfig, log: Logger): AgentAdapte
     baseEnv: config.childEnv,
     cancelGraceMs: config.cancelGraceMs,
     timeoutMs: settings?.timeoutSeconds ? settings.timeoutSeconds * 1000 : null,
+    idleTimeoutMs: settings?.idleTimeoutSeconds ? settings.idleTimeoutSeconds * 1000 : null,
     env: settings?.env ?? {},
     extraArgs: settings?.extraArgs ?? [],
     model: settings?.model ?? null,

@@ -47,6 +47,8 @@ function mapEvent(value: unknown): AgentEvent[] {
       return mapStreamEvent(value);
     case "result":
       return mapResult(value);
+    case "rate_limit_event":
+      return mapRateLimit(value);
     default:
       return [raw(typeof value.type === "string" ? value.type : "unknown", value)];
   }
@@ -56,6 +58,7 @@ function mapSystem(value: Obj): AgentEvent[] {
   const sessionId = str(value.session_id);
   if (value.subtype === "init" && sessionId) return [{ kind: "session", sessionId: cut(sessionId, MAX_ID) }];
   if (value.subtype === "status" && typeof value.status === "string") return [{ kind: "status", text: cut(value.status) }];
+  if (value.subtype === "api_retry") return [{ kind: "status", text: cut(describeRetry(value)) }];
   return [raw(`system.${str(value.subtype) ?? "unknown"}`, value)];
 }
 
@@ -131,6 +134,57 @@ function mapResult(value: Obj): AgentEvent[] {
     usage,
   });
   return events;
+}
+
+/** A failed API call Claude Code will retry: "API error 429 (rate_limit); retry 1 of 10 in 2.0s". */
+function describeRetry(value: Obj): string {
+  const status = nonNegInt(value.error_status);
+  const delay = typeof value.retry_delay_ms === "number" && Number.isFinite(value.retry_delay_ms) ? ` in ${(value.retry_delay_ms / 1000).toFixed(1)}s` : "";
+  const attempt = nonNegInt(value.attempt);
+  const max = nonNegInt(value.max_retries);
+  const which = attempt !== undefined ? ` ${attempt}${max !== undefined ? ` of ${max}` : ""}` : "";
+  return `API error ${status ?? "(no status)"}${str(value.error) ? ` (${str(value.error)})` : ""}; retry${which}${delay}`;
+}
+
+/**
+ * Subscription (claude.ai) accounts get the state of their usage windows: "rate limit rejected
+ * (five_hour), resets at 2026-11-24T17:31:07Z". Without `rate_limit_info` the line is kept raw.
+ */
+function mapRateLimit(value: Obj): AgentEvent[] {
+  const info = isObj(value.rate_limit_info) ? value.rate_limit_info : null;
+  const status = str(info?.status);
+  if (!info || !status) return [raw("rate_limit_event", value)];
+  const type = str(info.rateLimitType);
+  const resetsAt = epochSeconds(info.resetsAt);
+  const resets = resetsAt !== null ? `, resets at ${new Date(resetsAt).toISOString().replace(/\.\d{3}Z$/, "Z")}` : "";
+  return [{ kind: "status", text: cut(`rate limit ${status}${type ? ` (${type})` : ""}${resets}`) }];
+}
+
+/** What one stream-json value says about a failed API call, for the verdict (see ClaudeLineMapper). */
+export interface ClaudeApiSignal {
+  /** `result.api_error_status`: the HTTP status of the request that failed the run (null when none did). */
+  status?: number | null;
+  /** The `error` class of Claude Code's own assistant message for a failed call: rate_limit, authentication_failed, model_not_found, … */
+  errorClass?: string | null;
+  /** A `rate_limit_event`: rejected (with when the window resets, ms, if it said) or not. */
+  rateLimit?: { rejected: true; resetsAt: number | null } | { rejected: false };
+}
+
+/** The API signal in one parsed stream-json value, or null when it carries none. Never throws. */
+export function readApiSignal(value: unknown): ClaudeApiSignal | null {
+  if (!isObj(value)) return null;
+  if (value.type === "result") return { status: nonNegInt(value.api_error_status) ?? null };
+  if (value.type === "assistant") return { errorClass: str(value.error) ?? null };
+  const info = value.type === "rate_limit_event" && isObj(value.rate_limit_info) ? value.rate_limit_info : null;
+  if (!info) return null;
+  if (info.status !== "rejected") return { rateLimit: { rejected: false } };
+  return { rateLimit: { rejected: true, resetsAt: epochSeconds(info.resetsAt) ?? epochSeconds(info.overageResetsAt) } };
+}
+
+/** Epoch seconds (as Claude Code reports resets) to ms, or null. */
+function epochSeconds(value: unknown): number | null {
+  const s = nonNegInt(value);
+  return s !== undefined && s > 0 && s < 1e11 ? s * 1000 : null;
 }
 
 /** The final text; error results may carry `errors` instead (e.g. `error_max_turns`). */

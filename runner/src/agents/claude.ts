@@ -9,7 +9,8 @@ import type { AgentEvent, Usage } from "@multica/shared";
 import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
 import { AgentCliAdapter, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
-import { parseClaudeLine } from "./claude-parser";
+import { type ClaudeApiSignal, parseClaudeEvent, parseClaudeLine, readApiSignal } from "./claude-parser";
+import { type FailureClass, classOfHttpStatus, classifyFailureText, failedVerdict, findResetTime } from "./rate-limit";
 
 /** Stream-json lines can carry whole files (Read, Write); longer lines are passed on as plain output. */
 const MAX_JSON_LINE = 8 * 1024 * 1024;
@@ -80,18 +81,45 @@ export class ClaudeAdapter extends AgentCliAdapter<ClaudeAdapterOptions> {
   }
 }
 
-/** Per-attempt state: the session, the final result, and the last stderr lines. */
+/** Claude Code's `error` classes on a failed call's message that say the run cannot go on for now, or at all. */
+const ERROR_CLASSES = new Map<string, FailureClass["kind"]>([
+  ["rate_limit", "rate_limit"],
+  ["billing_error", "rate_limit"],
+  ["authentication_failed", "bad_config"],
+  ["oauth_org_not_allowed", "bad_config"],
+  ["model_not_found", "bad_config"],
+]);
+
+/**
+ * Per-attempt state: the session, the final result, what the API said about a failed call (its
+ * status, Claude Code's error class, a rejected usage window), and the last stderr lines.
+ */
 export class ClaudeLineMapper implements LineMapper {
   private session: string | null = null;
   private result: Extract<AgentEvent, { kind: "result" }> | null = null;
   private readonly stderrTail = new StderrTail();
+  private api: ClaudeApiSignal = {};
+  /** When the result arrived: "resets in 5m" counts from then. */
+  private resultAt: number | null = null;
+
+  /** `now`: the clock, for tests. */
+  constructor(private readonly now: () => number = Date.now) {}
 
   stdout(line: string): AgentEvent[] {
-    const events = parseClaudeLine(line);
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return parseClaudeLine(line);
+    }
+    const signal = readApiSignal(value);
+    if (signal) this.api = { ...this.api, ...signal };
+    const events = parseClaudeEvent(value);
     for (const e of events) {
       if (e.kind === "session") this.session = e.sessionId;
       if (e.kind === "result") {
         this.result = e;
+        this.resultAt = this.now();
         if (e.sessionId) this.session = e.sessionId;
       }
     }
@@ -110,10 +138,24 @@ export class ClaudeLineMapper implements LineMapper {
   verdict(exit: ProcessExit): RunVerdict {
     const r = this.result;
     if (r && !r.isError) return { status: "succeeded", error: null };
-    if (r) return { status: "failed", error: `claude reported an error: ${r.summary || "(no message)"}` };
+    if (r) return failedVerdict(`claude reported an error: ${r.summary || "(no message)"}`, this.classify(r.summary));
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.exitCode}`;
     const tail = this.stderrTail.suffix();
-    return { status: "failed", error: `the agent ended without a result (${how})${tail}` };
+    return failedVerdict(`the agent ended without a result (${how})${tail}`, this.classify(this.stderrTail.text()));
+  }
+
+  /**
+   * The result's HTTP status and the error class of Claude Code's message decide; the text only
+   * when neither says. A subscription's rejected usage window gives the exact reset time; an API
+   * key's 429 does not reach the output (only the provider's message does).
+   */
+  private classify(text: string): FailureClass | null {
+    const now = this.resultAt ?? this.now();
+    const window = this.api.rateLimit?.rejected ? this.api.rateLimit : null;
+    const byApi = classOfHttpStatus(this.api.status ?? null) ?? ERROR_CLASSES.get(this.api.errorClass ?? "") ?? null;
+    const kind = byApi ?? classifyFailureText(text, now)?.kind ?? (window ? "rate_limit" : null);
+    if (kind !== "rate_limit") return kind === null ? null : { kind };
+    return { kind, retryAt: window?.resetsAt ?? findResetTime(text, now) };
   }
 
   sessionId(): string | null {

@@ -11,6 +11,7 @@ import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
 import { AgentCliAdapter, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
 import { CodexParser } from "./codex-parser";
+import { classifyFailureText, failedVerdict } from "./rate-limit";
 
 /** JSON lines can carry whole command outputs and patches; longer lines are passed on as plain output. */
 const MAX_JSON_LINE = 8 * 1024 * 1024;
@@ -103,13 +104,22 @@ export class CodexAdapter extends AgentCliAdapter<CodexAdapterOptions> {
   }
 }
 
-/** Per-attempt state: the parser (session, turns, usage) and the last stderr lines. */
+/**
+ * Per-attempt state: the parser (session, turns, usage) and the last stderr lines. Codex has no
+ * structured error class in `--json` output: a rate limit is known by its words ("429 Too Many
+ * Requests", "You've hit your usage limit … try again at 5:34 PM", "Please try again in 12.5s").
+ */
 export class CodexLineMapper implements LineMapper {
   private readonly parser: CodexParser;
   private readonly stderrTail = new StderrTail();
+  /** When the turn ended: "try again in 20s" counts from then. */
+  private endedAt: number | null = null;
 
-  /** `previousUsage`: the thread's cumulative usage before this run, when it resumes one. */
-  constructor(previousUsage: TokenUsage | null = null) {
+  /** `previousUsage`: the thread's cumulative usage before this run, when it resumes one; `now`: the clock, for tests. */
+  constructor(
+    previousUsage: TokenUsage | null = null,
+    private readonly now: () => number = Date.now,
+  ) {
     this.parser = new CodexParser({ previousUsage });
   }
 
@@ -120,7 +130,9 @@ export class CodexLineMapper implements LineMapper {
     } catch {
       return line.trim() === "" ? [] : [{ kind: "output", stream: "stdout", text: line }];
     }
-    return this.parser.parse(json);
+    const events = this.parser.parse(json);
+    if (this.endedAt === null && this.parser.final().sawResult) this.endedAt = this.now();
+    return events;
   }
 
   stderr(line: string): AgentEvent[] {
@@ -135,10 +147,11 @@ export class CodexLineMapper implements LineMapper {
   verdict(exit: ProcessExit): RunVerdict {
     const final = this.parser.final();
     if (final.sawResult && !final.isError) return { status: "succeeded", error: null };
-    if (final.error !== null) return { status: "failed", error: `codex reported an error: ${final.error}` };
+    const now = this.endedAt ?? this.now();
+    if (final.error !== null) return failedVerdict(`codex reported an error: ${final.error}`, classifyFailureText(final.error, now));
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.exitCode}`;
     const tail = this.stderrTail.suffix();
-    return { status: "failed", error: `codex ended without completing a turn (${how})${tail}` };
+    return failedVerdict(`codex ended without completing a turn (${how})${tail}`, classifyFailureText(this.stderrTail.text(), now));
   }
 
   sessionId(): string | null {

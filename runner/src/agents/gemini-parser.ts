@@ -32,6 +32,8 @@ export class GeminiParser implements LineParser {
   private resultError: string | null = null;
   private resultFailed = false;
   private usage: TokenUsage | null = null;
+  /** The result's `timestamp` (ms since epoch), when it had a valid one. */
+  private resultAt: number | null = null;
 
   parse(json: unknown): AgentEvent[] {
     return parseSafely(json, () => this.parseEvent(json));
@@ -107,8 +109,15 @@ export class GeminiParser implements LineParser {
     }
   }
 
+  /** When the CLI wrote its result (its `timestamp`), or null: delays in its error count from then. */
+  resultTime(): number | null {
+    return this.resultAt;
+  }
+
   private result(event: JsonObject): AgentEvent[] {
     const events: AgentEvent[] = [];
+    const at = Date.parse(asString(event.timestamp) ?? "");
+    this.resultAt = Number.isNaN(at) ? null : at;
     const usage = readUsage(asObject(event.stats));
     if (usage) {
       this.usage = usage;

@@ -11,6 +11,7 @@ import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
 import { AgentCliAdapter, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
 import { GeminiParser } from "./gemini-parser";
+import { type FailureClass, classifyFailureText, failedVerdict, findResetTime } from "./rate-limit";
 
 /** Stream-json lines carry whole tool parameters (write_file content); longer lines are passed on as plain output. */
 const MAX_JSON_LINE = 8 * 1024 * 1024;
@@ -118,6 +119,16 @@ const EXIT_CODES: Record<number, string> = {
   [504 % 256]: "the model API answered HTTP 504",
 };
 
+/** Exit codes that class a failure by themselves: HTTP 429, and credentials, settings or model problems. */
+const EXIT_CLASSES: Record<number, FailureClass["kind"]> = {
+  41: "bad_config",
+  52: "bad_config",
+  [401 % 256]: "bad_config",
+  [403 % 256]: "bad_config",
+  [404 % 256]: "bad_config",
+  [429 % 256]: "rate_limit",
+};
+
 /** A process end in words: "exit code 41: authentication failed: …", "signal SIGKILL". */
 export function describeGeminiExit(exit: Pick<ProcessExit, "exitCode" | "signal">): string {
   if (exit.signal) return `signal ${exit.signal}`;
@@ -133,6 +144,9 @@ export function describeGeminiExit(exit: Pick<ProcessExit, "exitCode" | "signal"
 export class GeminiLineMapper implements LineMapper {
   private readonly parser = new GeminiParser();
   private readonly stderrTail = new StderrTail();
+
+  /** `now`: the clock, for tests. */
+  constructor(private readonly now: () => number = Date.now) {}
 
   stdout(line: string): AgentEvent[] {
     let json: unknown;
@@ -157,9 +171,21 @@ export class GeminiLineMapper implements LineMapper {
     const f = this.parser.final();
     if (f.sawResult && !f.isError) return { status: "succeeded", error: null };
     const how = exit.stoppedAfterFinish ? "" : ` (${describeGeminiExit(exit)})`;
-    if (f.sawResult) return { status: "failed", error: `gemini reported an error: ${f.error ?? "(no message)"}${how}` };
+    if (f.sawResult) return failedVerdict(`gemini reported an error: ${f.error ?? "(no message)"}${how}`, this.classify(exit, f.error ?? ""));
     const tail = this.stderrTail.suffix();
-    return { status: "failed", error: `the agent ended without a result (${describeGeminiExit(exit)})${tail}` };
+    return failedVerdict(`the agent ended without a result (${describeGeminiExit(exit)})${tail}`, this.classify(exit, this.stderrTail.text()));
+  }
+
+  /**
+   * The exit code decides when it is an HTTP status or a config error, the text otherwise (a 404
+   * model exits 1). "Suggested retry after 30s" counts from the result's timestamp.
+   */
+  private classify(exit: ProcessExit, text: string): FailureClass | null {
+    const now = this.parser.resultTime() ?? this.now();
+    const byExit = exit.signal || exit.exitCode === null ? undefined : EXIT_CLASSES[exit.exitCode];
+    if (byExit === "bad_config") return { kind: byExit };
+    if (byExit === "rate_limit") return { kind: byExit, retryAt: findResetTime(text, now) };
+    return classifyFailureText(text, now);
   }
 
   sessionId(): string | null {

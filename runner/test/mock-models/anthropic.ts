@@ -17,8 +17,12 @@ export type MockTurn =
   | { kind: "tool_use"; name: string; input: Record<string, unknown>; text?: string }
   /** A final text answer (stop_reason end_turn). */
   | { kind: "text"; text: string }
-  /** An HTTP error with an Anthropic-shaped error body. */
-  | { kind: "http_error"; status: number; message: string }
+  /**
+   * An HTTP error with an Anthropic-shaped error body (its type from the status: 429
+   * rate_limit_error, 401 authentication_error, …) and extra response headers, e.g. `retry-after`,
+   * `anthropic-ratelimit-unified-status` / `-reset` (epoch seconds) for a subscription's usage limit.
+   */
+  | { kind: "http_error"; status: number; message: string; headers?: Record<string, string> }
   /** Send message_start and then nothing: the stream hangs until the client goes away. */
   | { kind: "hang" };
 
@@ -96,7 +100,7 @@ export async function startAnthropicMock(script: MockScript): Promise<AnthropicM
   const answer = (res: ServerResponse, body: MessagesBody): void => {
     const turn = pickTurn(script, body);
     if (turn.kind === "http_error") {
-      json(res, turn.status, { type: "error", error: { type: "api_error", message: turn.message } });
+      json(res, turn.status, { type: "error", error: { type: ERROR_TYPES[turn.status] ?? "api_error", message: turn.message } }, turn.headers);
       return;
     }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "request-id": nextId("req") });
@@ -182,7 +186,17 @@ export function readConversation(body: MessagesBody): TurnContext {
   return { step, prompt, body };
 }
 
-function json(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
+/** The Anthropic API's error type for each status (https://docs.anthropic.com/en/api/errors). */
+const ERROR_TYPES: Record<number, string> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  429: "rate_limit_error",
+  529: "overloaded_error",
+};
+
+function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, "content-type": "application/json" });
   res.end(JSON.stringify(value));
 }

@@ -19,8 +19,12 @@ export type MockStep =
   | { kind: "function_call"; name: string; args: Record<string, unknown>; text?: string }
   /** A final text answer (finishReason STOP). */
   | { kind: "text"; text: string }
-  /** An HTTP error with a Google-API-shaped error body. */
-  | { kind: "http_error"; status: number; message: string }
+  /**
+   * An HTTP error with a Google-API-shaped error body (its status from the code: 429
+   * RESOURCE_EXHAUSTED, 401 UNAUTHENTICATED, …), with `details` such as a
+   * `type.googleapis.com/google.rpc.RetryInfo` `{ retryDelay: "30s" }`.
+   */
+  | { kind: "http_error"; status: number; message: string; details?: Record<string, unknown>[] }
   /** Send the SSE headers and then nothing: the stream hangs until the client goes away. */
   | { kind: "hang" };
 
@@ -122,7 +126,8 @@ export async function startGeminiMock(script: MockScript): Promise<GeminiMock> {
   const stream = (res: ServerResponse, model: string, body: GenerateBody): void => {
     const turn = pickStep(script, model, body);
     if (turn.kind === "http_error") {
-      json(res, turn.status, { error: { code: turn.status, message: turn.message, status: turn.status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT" } });
+      const status = STATUSES[turn.status] ?? (turn.status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT");
+      json(res, turn.status, { error: { code: turn.status, message: turn.message, status, ...(turn.details ? { details: turn.details } : {}) } });
       return;
     }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
@@ -153,6 +158,9 @@ export async function startGeminiMock(script: MockScript): Promise<GeminiMock> {
       }),
   };
 }
+
+/** Google's canonical status names for the HTTP codes tests use (google.rpc.Code). */
+const STATUSES: Record<number, string> = { 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED" };
 
 function candidate(parts: Part[], finishReason: string | null) {
   return { content: { role: "model", parts }, index: 0, ...(finishReason ? { finishReason } : {}) };

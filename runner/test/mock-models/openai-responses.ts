@@ -18,8 +18,14 @@ export type MockStep =
   | { kind: "function_call"; name: string; arguments: Record<string, unknown> }
   /** A final assistant message. */
   | { kind: "message"; text: string }
-  /** An HTTP error with an OpenAI-shaped error body. */
-  | { kind: "http_error"; status: number; message: string }
+  /**
+   * An HTTP error with an OpenAI-shaped error body; `error` adds fields to it (e.g. `code:
+   * "rate_limit_exceeded"`, or ChatGPT's `type: "usage_limit_reached"` with `resets_at` in epoch
+   * seconds), `headers` to the response (e.g. `retry-after`, `x-ratelimit-reset-requests`).
+   */
+  | { kind: "http_error"; status: number; message: string; error?: Record<string, unknown>; headers?: Record<string, string> }
+  /** Start the stream, then fail it with `response.failed` (how the API reports e.g. `rate_limit_exceeded` mid-stream). */
+  | { kind: "response_failed"; code: string; message: string }
   /** Send response.created and then nothing: the stream hangs until the client goes away. */
   | { kind: "hang" };
 
@@ -105,7 +111,8 @@ export async function startResponsesMock(script: MockScript, model = "gpt-5-code
   const answer = (res: ServerResponse, body: ResponsesBody): void => {
     const step = pickStep(script, body);
     if (step.kind === "http_error") {
-      json(res, step.status, { error: { message: step.message, type: step.status >= 500 ? "server_error" : "invalid_request_error", code: null } });
+      const error = { message: step.message, type: step.status >= 500 ? "server_error" : "invalid_request_error", code: null, ...step.error };
+      json(res, step.status, { error }, step.headers);
       return;
     }
     const responseId = nextId("resp");
@@ -114,6 +121,11 @@ export async function startResponsesMock(script: MockScript, model = "gpt-5-code
     const response = { id: responseId, object: "response", created_at: Math.floor(Date.now() / 1000), model: body.model ?? model, output: [] };
     send({ type: "response.created", response: { ...response, status: "in_progress" } });
     if (step.kind === "hang") return; // the socket stays open until the client is killed
+    if (step.kind === "response_failed") {
+      send({ type: "response.failed", response: { ...response, status: "failed", error: { code: step.code, message: step.message } } });
+      res.end();
+      return;
+    }
 
     let item: Record<string, unknown>;
     if (step.kind === "function_call") {
@@ -192,7 +204,7 @@ function textOf(content: unknown): string {
   return content.flatMap((part: { text?: unknown }) => (typeof part?.text === "string" ? [part.text] : [])).join("\n");
 }
 
-function json(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
+function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, "content-type": "application/json" });
   res.end(JSON.stringify(value));
 }

@@ -1,5 +1,7 @@
 // Runs the real `claude` binary (node_modules/.bin/claude) through the Claude adapter against the
 // scripted Anthropic mock in runner/test/mock-models/anthropic.ts. Nothing leaves 127.0.0.1.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -257,5 +259,26 @@ describe("claude command line", () => {
       "-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits",
     ]);
     expect(filterExtraArgs(["--output-format"], CLAUDE_PROTOCOL_FLAGS).dropped).toEqual([{ arg: "--output-format", reason: "the runner parses stream-json output" }]);
+  });
+});
+
+describe("claude adapter watchdogs", () => {
+  it("a model that never answers: the agent's idle limit stops the CLI and says which watchdog fired", async () => {
+    // Accepts the request and never replies: Claude Code waits silently after its init line.
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    cleanups.push(() => new Promise<void>((r) => { silent.closeAllConnections(); silent.close(() => r()); }));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const { adapter } = sandbox({ url } as AnthropicMock, { timeoutMs: 60_000 });
+    const t0 = Date.now();
+    const run = adapter.start({
+      taskId: "tsk_abcd1234", attempt: 1, prompt: "hello?", issue: { id: "iss_abcd1234", title: "t", body: "" },
+      agent: { id: "agt_abcd1234", name: "claude", instructions: "" }, workDir: tempDir("multica-claude-work-"),
+      limits: { idleTimeoutMs: 2000, timeoutMs: null },
+    });
+    const { outcome, events } = await collect(run);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(outcome).toMatchObject({ status: "failed", failure: { kind: "timeout", message: expect.stringMatching(/^idle watchdog: no output for 2s/) } });
+    expect(events).toContainEqual({ kind: "error", message: expect.stringMatching(/^idle watchdog/) });
   });
 });

@@ -74,7 +74,7 @@ export class ClaudeAdapter extends AgentCliAdapter<ClaudeAdapterOptions> {
       stdin: ctx.prompt,
       mapper: new ClaudeLineMapper(),
       cancelGraceMs: o.cancelGraceMs,
-      timeoutMs: o.timeoutMs,
+      ...this.watchdogs(ctx),
       finishGraceMs: FINISH_GRACE_MS,
       maxStdoutLine: MAX_JSON_LINE,
     });

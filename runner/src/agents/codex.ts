@@ -85,7 +85,7 @@ export class CodexAdapter extends AgentCliAdapter<CodexAdapterOptions> {
       stdin: ctx.prompt,
       mapper,
       cancelGraceMs: o.cancelGraceMs,
-      timeoutMs: o.timeoutMs,
+      ...this.watchdogs(ctx),
       finishGraceMs: FINISH_GRACE_MS,
       maxStdoutLine: MAX_JSON_LINE,
     });

@@ -88,7 +88,7 @@ export class GeminiAdapter extends AgentCliAdapter<GeminiAdapterOptions> {
       stdin: ctx.prompt,
       mapper: new GeminiLineMapper(),
       cancelGraceMs: o.cancelGraceMs,
-      timeoutMs: o.timeoutMs,
+      ...this.watchdogs(ctx),
       finishGraceMs: FINISH_GRACE_MS,
       maxStdoutLine: MAX_JSON_LINE,
     });

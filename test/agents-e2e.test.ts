@@ -5,7 +5,9 @@
  * normalized events and the attempt carries the session id and token usage. A comment on the
  * issue then resumes that session in the same work dir.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startAnthropicMock, type AnthropicMock } from "../runner/test/mock-models/anthropic";
@@ -133,4 +135,42 @@ it("runs an issue through Codex: shell command, file written, answer, thread id 
   expect(readFileSync(join(workDir, "hello.txt"), "utf8")).toBe("hello from codex\n");
   expect(readFileSync(join(workDir, "AGENTS.md"), "utf8")).toContain("Create hello.txt with codex");
   expect(JSON.stringify(openai.requests.map((r) => r.body))).toContain("Create hello.txt with codex");
+});
+
+it("runs in a git worktree of the agent's repository, on branch multica/<agent>/<issue-key>, leaving the user's files alone", async () => {
+  // A user's repository with its own AGENTS.md, and an ignored .env listed in .worktreeinclude.
+  const source = mkdtempSync(join(tmpdir(), "multica-e2e-repo-"));
+  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main", ...args], { cwd: source, encoding: "utf8" });
+  git("init", "-q");
+  writeFileSync(join(source, "AGENTS.md"), "# House rules\nUse tabs.\n");
+  writeFileSync(join(source, ".gitignore"), ".env\n");
+  writeFileSync(join(source, ".worktreeinclude"), ".env\n");
+  writeFileSync(join(source, ".env"), "SECRET=1\n");
+  git("add", "-A");
+  git("commit", "-qm", "init");
+  const agent = await cp.api.post<{ agent: { id: string } }>("/agents", { name: "Repo Bot", runtimes: ["codex"], repository: { source, baseRef: null } });
+  const issue = await cp.api.post<{ issue: { id: string; key: string } }>("/issues", { title: "Create hello.txt in the repo" });
+  const assigned = await cp.api.post<{ task: { taskId: string } }>(`/issues/${issue.body.issue.id}/assign`, { agentId: agent.body.agent.id });
+  const task = await waitFor(async () => {
+    const t = (await cp.api.task(assigned.body.task.taskId, "?limit=5000")).body;
+    return ["succeeded", "failed", "cancelled", "lost"].includes(t.task.status) ? t : null;
+  }, 60_000, "the codex task in a worktree to finish");
+  expect(task.task, JSON.stringify(task.transcript.events.slice(-5))).toMatchObject({ status: "succeeded" });
+
+  const key = issue.body.issue.key.toLowerCase();
+  const dir = join(runner.dataDir, "work", "worktrees", "repo-bot", key);
+  const inWorktree = (...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8" });
+  expect(inWorktree("rev-parse", "--abbrev-ref", "HEAD").trim()).toBe(`multica/repo-bot/${key}`);
+  expect(readFileSync(join(dir, "hello.txt"), "utf8")).toBe("hello from codex\n");
+  expect(readFileSync(join(dir, ".env"), "utf8")).toBe("SECRET=1\n");
+  // The user's AGENTS.md is untouched; codex reads the issue from AGENTS.override.md, which git does not see.
+  expect(readFileSync(join(dir, "AGENTS.md"), "utf8")).toBe("# House rules\nUse tabs.\n");
+  expect(readFileSync(join(dir, "AGENTS.override.md"), "utf8")).toMatch(/Use tabs\.[\s\S]*Create hello.txt in the repo/);
+  expect(inWorktree("status", "--porcelain").trim()).toBe("?? hello.txt");
+  // The source repository saw nothing: no new files, no new branches.
+  expect(git("status", "--porcelain").trim()).toBe("");
+  expect(git("branch", "--list").trim()).toBe("* main");
+  // Progress of the checkout is part of the transcript.
+  expect(task.transcript.events.some((e) => e.event.kind === "status" && /worktree/i.test(e.event.text ?? ""))).toBe(true);
+  rmSync(source, { recursive: true, force: true });
 });

@@ -1,4 +1,4 @@
-// Feeds the Codex, Gemini and OpenCode parsers random, type-confused and truncated input: none may
+// Feeds the Codex, Gemini, OpenCode, Cursor and Copilot parsers random, type-confused and truncated input: none may
 // throw, and every event they emit must be a valid AgentEvent. Seeded, so a failure reproduces:
 // the seed and the input are in the failure message.
 import { readdirSync, readFileSync } from "node:fs";
@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { AgentEvent, MAX_EVENT_TEXT, TokenUsage } from "@multica/shared";
 import { describe, expect, it } from "vitest";
 import { CodexParser } from "./codex-parser";
+import { CopilotParser } from "./copilot-parser";
+import { CursorParser } from "./cursor-parser";
 import { GeminiParser } from "./gemini-parser";
 import type { LineParser } from "./line-parser";
 import { OpenCodeParser } from "./opencode-parser";
@@ -18,6 +20,8 @@ const PARSERS: Record<string, () => LineParser> = {
   "codex resumed": () => new CodexParser({ previousUsage: { inputTokens: 150, outputTokens: 10_000, cacheReadTokens: 3 } }),
   gemini: () => new GeminiParser(),
   opencode: () => new OpenCodeParser(),
+  cursor: () => new CursorParser(),
+  copilot: () => new CopilotParser(),
 };
 
 /** mulberry32: small, fast, good enough to pick test inputs. */
@@ -35,6 +39,9 @@ function prng(seed: number): () => number {
 const TYPES = [
   "thread.started", "turn.started", "turn.completed", "turn.failed", "item.started", "item.updated", "item.completed", "error",
   "init", "message", "tool_use", "tool_result", "result", "step_start", "step_finish", "text", "reasoning", "system", "assistant",
+  // Cursor and Copilot (Copilot nests its fields under `data`)
+  "user", "thinking", "tool_call", "assistant.message", "assistant.message_delta", "assistant.reasoning", "assistant.turn_start",
+  "tool.execution_start", "tool.execution_complete", "session.error", "session.info", "session.warning", "user.message",
 ];
 const ITEM_TYPES = ["agent_message", "reasoning", "command_execution", "file_change", "mcp_tool_call", "web_search", "todo_list", "error", "x"];
 const KEYS = [
@@ -43,6 +50,8 @@ const KEYS = [
   "cached_input_tokens", "cache_write_input_tokens", "thread_id", "session_id", "role", "content", "delta", "tool_name", "tool_id",
   "parameters", "output", "stats", "duration_ms", "cached", "sessionID", "part", "callID", "state", "input", "reason", "tokens",
   "cache", "read", "write", "cost", "data", "name", "__proto__", "constructor", "toString",
+  "subtype", "call_id", "tool_call", "readToolCall", "writeToolCall", "shellToolCall", "function", "args", "success", "is_error",
+  "sessionId", "exitCode", "deltaContent", "toolRequests", "toolCallId", "toolName", "shellExecution", "errorType",
 ];
 const LONG = "é".repeat(MAX_EVENT_TEXT - 1) + "😀".repeat(20); // a surrogate pair straddles the cut
 const PRIMITIVES: unknown[] = [
@@ -201,3 +210,4 @@ describe("fuzz harness", () => {
     expect(check(throwing, {})).toBe("threw Error: x");
   });
 });
+

@@ -44,7 +44,7 @@ describe("runtime registry", () => {
     expect(log.lines.some((l) => l.includes('runtime command:gone not offered: its command "no-such-tool-xyz" was not found'))).toBe(true);
     expect(registry.resolve("command:node").ok).toBe(true);
     expect(registry.resolve("claude")).toMatchObject({ ok: true, adapter: { key: "claude" } });
-    expect(registry.resolve("copilot")).toEqual({ ok: false, error: "runtime copilot is detected but not supported by this runner version yet" });
+    expect(registry.resolve("copilot")).toMatchObject({ ok: true, adapter: { key: "copilot" } });
     expect(registry.resolve("gemini")).toEqual({ ok: false, error: "runtime gemini is not available on this runner (it offers: command:node, claude, copilot)" });
   });
 

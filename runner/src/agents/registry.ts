@@ -11,6 +11,8 @@ import type { AgentAdapter } from "./adapter";
 import { ClaudeAdapter } from "./claude";
 import { CodexAdapter } from "./codex";
 import { CommandAdapter, findExecutable } from "./command";
+import { CopilotAdapter } from "./copilot";
+import { CursorAdapter } from "./cursor";
 import { GeminiAdapter } from "./gemini";
 
 /** Agent CLIs the runner looks for. Detected ones are reported; those with an adapter are run. */
@@ -84,6 +86,10 @@ function cliAdapter(key: string, config: RunnerConfig, log: Logger): AgentAdapte
       return new CodexAdapter({ ...common, binary: settings?.binary });
     case "gemini":
       return new GeminiAdapter({ ...common, binary: settings?.binary });
+    case "cursor-agent":
+      return new CursorAdapter({ ...common, binary: settings?.binary });
+    case "copilot":
+      return new CopilotAdapter({ ...common, binary: settings?.binary });
     default:
       return null;
   }

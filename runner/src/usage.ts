@@ -30,7 +30,7 @@ flags win over variables, variables over the file, the file over defaults):
                          env MULTICA_CONFIG; default $XDG_CONFIG_HOME/multica/runner.json
                          or ~/.config/multica/runner.json (may be absent)
   --data-dir <dir>       Where the runner keeps its id, its outbox (runner.db) and
-                         the work directories of attempts (work/<task>-<attempt>)
+                         the work directories (work/, see "Work directories")
                          env MULTICA_DATA_DIR, file "dataDir"; default
                          $XDG_DATA_HOME/multica-runner/<name> or
                          ~/.local/share/multica-runner/<name>
@@ -40,23 +40,41 @@ flags win over variables, variables over the file, the file over defaults):
   -v, --version          Print the version
 
 Runtimes:
-  Agent CLIs found on PATH (claude, codex, gemini, opencode, cursor-agent, copilot)
-  are reported with their version. This version runs three of them, each headless
-  with JSON output and the prompt on stdin:
-    claude   claude -p --output-format stream-json --verbose
-             (--permission-mode bypassPermissions unless set under "agents")
-    codex    codex exec --json --dangerously-bypass-approvals-and-sandbox -C <workdir>
-    gemini   gemini -p "" --output-format stream-json --approval-mode yolo
-             (-m gemini-2.5-pro unless a model is set under "agents")
-  Tasks assigned to another detected CLI fail with a clear error. Each entry of "commands" in the config file becomes
-  the runtime "command:<name>". A command gets:
+  Agent CLIs found on PATH are reported with their version and run headless with
+  JSON output, the prompt on stdin, and their own resume for follow-ups:
+    claude        claude -p --output-format stream-json --verbose
+                  (--permission-mode bypassPermissions unless set under "agents")
+    codex         codex exec --json --dangerously-bypass-approvals-and-sandbox -C <dir>
+    gemini        gemini -p "" --output-format stream-json --approval-mode yolo
+                  (-m gemini-2.5-pro unless a model is set under "agents")
+    opencode      opencode run --format json
+    cursor-agent  cursor-agent -p --output-format stream-json --force --trust
+    copilot       copilot --output-format json --allow-all --no-ask-user
+  Each entry of "commands" in the config file becomes the runtime "command:<name>".
+  A command gets:
     - "{prompt}" in its args replaced by the task prompt,
     - the variables MULTICA_PROMPT, MULTICA_TASK_ID, MULTICA_ATTEMPT,
       MULTICA_ISSUE_TITLE and MULTICA_WORKDIR (the runner token is not passed on),
-    - a fresh empty working directory <data-dir>/work/<task>-<attempt>, so relative
-      paths in args resolve there: use absolute paths for scripts.
+    - the work directory as its current directory, so relative paths in args
+      resolve there: use absolute paths for scripts.
   Every line it prints becomes part of the task transcript. Exit code 0 means
   succeeded, anything else failed.
+
+Work directories:
+  A task runs in <data-dir>/work/tasks/<agent>/<issue-key>, kept for follow-ups on
+  the same issue. When the issue or agent names a repository, the runner keeps a
+  bare clone in work/repos/ and runs the task in a git worktree,
+  work/worktrees/<agent>/<issue-key>, on the branch multica/<agent>/<issue-key>;
+  ignored files listed in the repository's .worktreeinclude are copied in. The
+  issue and the agent's instructions are written where each CLI reads them
+  (CLAUDE.md, AGENTS.md, GEMINI.md, …, or a secondary file when the repository
+  has its own) and in .multica/ISSUE.md, hidden from git.
+
+Watchdogs:
+  "timeoutSeconds" stops an attempt that runs longer; "idleTimeoutSeconds" stops
+  one that prints nothing for that long (agent CLIs: 900 by default; commands:
+  none). An agent's own limits, set in the workspace, take precedence. The
+  attempt fails with a message naming the watchdog that fired.
 
 Config file (JSON; every key optional):
   {
@@ -71,7 +89,8 @@ Config file (JSON; every key optional):
         "command": "node",
         "args": ["/opt/agents/echo.js", "{prompt}"],
         "env": { "LOG_LEVEL": "debug" },
-        "timeoutSeconds": 3600
+        "timeoutSeconds": 3600,
+        "idleTimeoutSeconds": 600
       }
     },
     "agents": {
@@ -81,7 +100,8 @@ Config file (JSON; every key optional):
         "env": { "ANTHROPIC_API_KEY": "…" },
         "permissionMode": "bypassPermissions",
         "mcpConfig": "/etc/multica/mcp.json",
-        "timeoutSeconds": 3600
+        "timeoutSeconds": 3600,
+        "idleTimeoutSeconds": 900
       }
     }
   }

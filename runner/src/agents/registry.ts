@@ -14,6 +14,7 @@ import { CommandAdapter, findExecutable } from "./command";
 import { CopilotAdapter } from "./copilot";
 import { CursorAdapter } from "./cursor";
 import { GeminiAdapter } from "./gemini";
+import { OpenCodeAdapter } from "./opencode";
 
 /** Agent CLIs the runner looks for. Detected ones are reported; those with an adapter are run. */
 export const AGENT_CLIS = ["claude", "codex", "gemini", "opencode", "cursor-agent", "copilot"] as const;
@@ -86,6 +87,8 @@ function cliAdapter(key: string, config: RunnerConfig, log: Logger): AgentAdapte
       return new CodexAdapter({ ...common, binary: settings?.binary });
     case "gemini":
       return new GeminiAdapter({ ...common, binary: settings?.binary });
+    case "opencode":
+      return new OpenCodeAdapter({ ...common, binary: settings?.binary });
     case "cursor-agent":
       return new CursorAdapter({ ...common, binary: settings?.binary });
     case "copilot":

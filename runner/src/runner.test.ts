@@ -174,15 +174,16 @@ describe("runner against a fake control plane", () => {
     expect(events).toContainEqual({ kind: "lifecycle", phase: "cancelling", detail: "user clicked stop" });
   });
 
-  it("fails an attempt for a detected but unsupported runtime, or an unknown one, with a clear error", async () => {
+  it("fails an attempt for a runtime it does not offer as a configuration error, naming what it offers", async () => {
     const { cp } = await setup();
     await cp.waitFor(() => cp.of("hello").length === 1);
-    cp.send(assign("copilot"));
     cp.send(assign("codex"));
-    await cp.waitFor(() => cp.of("task.report").length === 2);
-    const errors = cp.of("task.report").map((r) => [r.status, r.exit.error]);
-    expect(errors).toContainEqual(["failed", "runtime copilot is detected but not supported by this runner version yet"]);
-    expect(errors).toContainEqual(["failed", expect.stringMatching(/^runtime codex is not available on this runner/)]);
+    await cp.waitFor(() => cp.of("task.report").length === 1);
+    expect(cp.of("task.report")[0]).toMatchObject({
+      status: "failed",
+      exit: { error: expect.stringMatching(/^runtime codex is not available on this runner \(it offers: .*command:stubborn/) },
+      failure: { kind: "bad_config" },
+    });
   });
 
   it("refuses an assign beyond its concurrency, without counting it as active", async () => {

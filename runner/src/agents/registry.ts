@@ -16,20 +16,19 @@ import { CursorAdapter } from "./cursor";
 import { GeminiAdapter } from "./gemini";
 import { OpenCodeAdapter } from "./opencode";
 
-/** Agent CLIs the runner looks for. Detected ones are reported; those with an adapter are run. */
+/** Agent CLIs the runner looks for, reports when found, and runs. */
 export const AGENT_CLIS = ["claude", "codex", "gemini", "opencode", "cursor-agent", "copilot"] as const;
 
 /** How long `<cli> --version` may take before the CLI is reported without a version. */
 const DETECT_TIMEOUT_MS = 5000;
 
-type Entry = { info: RuntimeInfo; adapter: AgentAdapter | null };
+type Entry = { info: RuntimeInfo; adapter: AgentAdapter };
 
 export type Resolved = { ok: true; adapter: AgentAdapter } | { ok: false; error: string };
 
 export class RuntimeRegistry {
   private readonly entries = new Map<string, Entry>();
 
-  /** `adapter: null` marks a runtime that is detected but cannot be run by this version. */
   constructor(entries: Entry[]) {
     for (const e of entries) this.entries.set(e.info.key, e);
   }
@@ -42,8 +41,7 @@ export class RuntimeRegistry {
   /** The adapter for an assigned runtime, or the error the attempt should fail with. */
   resolve(key: string): Resolved {
     const entry = this.entries.get(key);
-    if (entry?.adapter) return { ok: true, adapter: entry.adapter };
-    if (entry) return { ok: false, error: `runtime ${key} is detected but not supported by this runner version yet` };
+    if (entry) return { ok: true, adapter: entry.adapter };
     const offered = [...this.entries.keys()].join(", ") || "none";
     return { ok: false, error: `runtime ${key} is not available on this runner (it offers: ${offered})` };
   }
@@ -63,12 +61,15 @@ export async function buildRegistry(config: RunnerConfig, log: Logger): Promise<
     if (info) entries.push({ info, adapter });
     else log.warn(`runtime ${adapter.key} not offered: its command ${JSON.stringify(config.commands[i]?.command)} was not found on PATH`);
   });
-  for (const info of cliInfos) if (info) entries.push({ info, adapter: cliAdapter(info.key, config, log) });
+  AGENT_CLIS.forEach((cli, i) => {
+    const info = cliInfos[i];
+    if (info) entries.push({ info, adapter: cliAdapter(cli, config, log) });
+  });
   return new RuntimeRegistry(entries);
 }
 
-/** The adapter for a detected agent CLI, or null when this runner version cannot drive it yet. */
-function cliAdapter(key: string, config: RunnerConfig, log: Logger): AgentAdapter | null {
+/** The adapter for a detected agent CLI. */
+function cliAdapter(key: (typeof AGENT_CLIS)[number], config: RunnerConfig, log: Logger): AgentAdapter {
   const settings = config.agentClis[key];
   const common = {
     baseEnv: config.childEnv,
@@ -93,8 +94,6 @@ function cliAdapter(key: string, config: RunnerConfig, log: Logger): AgentAdapte
       return new CursorAdapter({ ...common, binary: settings?.binary });
     case "copilot":
       return new CopilotAdapter({ ...common, binary: settings?.binary });
-    default:
-      return null;
   }
 }
 

@@ -1,11 +1,13 @@
 /**
  * Starting a run of an agent on an issue: what the assign and comment routes share. Reads what
- * the agent needs from D1 (the workspace's issue prefix, the latest comments), builds the task
- * payload (prompt, repository, watchdog limits) and enqueues it in the workspace Durable Object.
+ * the agent needs from D1 (the issue with its workspace's prefix, the agent, the latest
+ * comments) in one round, builds the task payload (prompt, repository, watchdog limits) and
+ * enqueues it in the workspace Durable Object.
  */
 import { and, desc, eq } from "drizzle-orm";
 import { type AssignComment, type AttemptView, MAX_ASSIGN_COMMENTS } from "@multica/shared";
 import { createDb, schema } from "./db/client";
+import { ApiError } from "./errors";
 import type { Env } from "./env";
 import { readConfig } from "./env";
 import { taskPrompt } from "./prompts";
@@ -39,21 +41,41 @@ export async function issuePrefix(env: Env, workspaceId: string): Promise<string
   return ws?.p ?? "MUL";
 }
 
+/** Everything a run needs from D1, read in one round of parallel queries. */
+export interface RunContext {
+  issue: IssueRow;
+  prefix: string;
+  agent: AgentRow;
+  /** The issue's latest comments, newest first. */
+  recent: (typeof schema.comments.$inferSelect)[];
+}
+
+/**
+ * Loads the issue (with its workspace's prefix), the agent and the latest comments at once:
+ * assigning is on the dispatch path, and each D1 round trip adds to its latency.
+ */
+export async function loadRunContext(env: Env, workspaceId: string, issueId: string, agentId: string | null): Promise<Omit<RunContext, "agent"> & { agent: AgentRow | null }> {
+  const db = createDb(env.DB);
+  const [[row], agents, recent] = await Promise.all([
+    db.select({ issue: schema.issues, prefix: schema.workspaces.issuePrefix }).from(schema.issues)
+      .innerJoin(schema.workspaces, eq(schema.workspaces.id, schema.issues.workspaceId))
+      .where(and(eq(schema.issues.id, issueId), eq(schema.issues.workspaceId, workspaceId))),
+    agentId ? db.select().from(schema.agents).where(and(eq(schema.agents.id, agentId), eq(schema.agents.workspaceId, workspaceId))) : Promise.resolve([]),
+    db.select().from(schema.comments).where(eq(schema.comments.issueId, issueId)).orderBy(desc(schema.comments.createdAt)).limit(MAX_ASSIGN_COMMENTS),
+  ]);
+  if (!row) throw ApiError.notFound("issue", issueId);
+  return { issue: row.issue, prefix: row.prefix, agent: agents[0] ?? null, recent };
+}
+
 /** Enqueues a run; `followUp` makes it a follow-up that answers these comments. */
 export async function startRun(
   env: Env,
   workspaceId: string,
-  issue: IssueRow,
-  agent: AgentRow,
+  { issue, prefix, agent, recent }: RunContext,
   opts: { maxAttempts?: number; followUp?: AssignComment[] } = {},
 ): Promise<AttemptView> {
-  const db = createDb(env.DB);
-  const [prefix, recent] = await Promise.all([
-    issuePrefix(env, workspaceId),
-    db.select().from(schema.comments).where(and(eq(schema.comments.issueId, issue.id))).orderBy(desc(schema.comments.createdAt)).limit(MAX_ASSIGN_COMMENTS),
-  ]);
   const followIds = new Set((opts.followUp ?? []).map((c) => `${c.author}@${c.createdAt}`));
-  const comments: AssignComment[] = recent.reverse().map((c) => ({ author: c.author, body: c.body.slice(0, MAX_COMMENT_CHARS), createdAt: c.createdAt }));
+  const comments: AssignComment[] = [...recent].reverse().map((c) => ({ author: c.author, body: c.body.slice(0, MAX_COMMENT_CHARS), createdAt: c.createdAt }));
   // The follow-up's own comments are the new part of its prompt, not the discussion before it.
   const before = comments.filter((c) => !followIds.has(`${c.author}@${c.createdAt}`));
   const key = issueKey(prefix, issue.number);

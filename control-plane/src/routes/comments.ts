@@ -10,7 +10,7 @@ import { CreateCommentBody, newId } from "@multica/shared";
 import { createDb, schema } from "../db/client";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../middleware/auth";
-import { startRun } from "../runs";
+import { loadRunContext, startRun } from "../runs";
 import { validate } from "../validation";
 
 async function findIssue(c: { env: AppEnv["Bindings"]; req: { param(name: string): string | undefined } }, workspaceId: string) {
@@ -34,11 +34,12 @@ export const commentRoutes = new Hono<AppEnv>()
     const comment = { id: newId("comment"), issueId: issue.id, author: `user:${p.userId}`, body, taskId: null, createdAt: Date.now() };
     await db.insert(schema.comments).values(comment);
     if (!issue.assigneeAgentId) return c.json({ comment, task: null }, 201);
-    const [agent] = await db.select().from(schema.agents).where(and(eq(schema.agents.id, issue.assigneeAgentId), eq(schema.agents.workspaceId, p.workspaceId)));
+    const run = await loadRunContext(c.env, p.workspaceId, issue.id, issue.assigneeAgentId);
+    const { agent } = run;
     // The assignee was deleted: the comment stands, nobody is asked to act on it.
     if (!agent) return c.json({ comment, task: null }, 201);
     const [task] = await Promise.all([
-      startRun(c.env, p.workspaceId, issue, agent, { followUp: [{ author: comment.author, body, createdAt: comment.createdAt }] }),
+      startRun(c.env, p.workspaceId, { ...run, agent }, { followUp: [{ author: comment.author, body, createdAt: comment.createdAt }] }),
       db.update(schema.issues).set({ status: "in_progress", updatedAt: Date.now() }).where(eq(schema.issues.id, issue.id)),
     ]);
     return c.json({ comment, task }, 201);

@@ -9,7 +9,7 @@ import { AssignIssueBody, CreateIssueBody, newId } from "@multica/shared";
 import { createDb, schema } from "../db/client";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../middleware/auth";
-import { issuePrefix, issueView, startRun } from "../runs";
+import { issuePrefix, issueView, loadRunContext, startRun } from "../runs";
 import { validate } from "../validation";
 
 export const issueRoutes = new Hono<AppEnv>()
@@ -53,19 +53,13 @@ export const issueRoutes = new Hono<AppEnv>()
   .post("/:issueId/assign", validate("json", AssignIssueBody), async (c) => {
     const { agentId, maxAttempts } = c.req.valid("json");
     const workspaceId = c.get("principal").workspaceId;
-    const issueId = c.req.param("issueId");
-    const db = createDb(c.env.DB);
-    const [[issue], [agent]] = await Promise.all([
-      db.select().from(schema.issues).where(and(eq(schema.issues.id, issueId), eq(schema.issues.workspaceId, workspaceId))),
-      db.select().from(schema.agents).where(and(eq(schema.agents.id, agentId), eq(schema.agents.workspaceId, workspaceId))),
-    ]);
-    if (!issue) throw ApiError.notFound("issue", issueId);
+    const run = await loadRunContext(c.env, workspaceId, c.req.param("issueId"), agentId);
+    const { agent } = run;
     if (!agent) throw ApiError.notFound("agent", agentId);
-
     // The issue's new status and the enqueue are independent: do both at once.
     const [task] = await Promise.all([
-      startRun(c.env, workspaceId, issue, agent, { maxAttempts }),
-      db.update(schema.issues).set({ assigneeAgentId: agent.id, status: "in_progress", updatedAt: Date.now() }).where(eq(schema.issues.id, issue.id)),
+      startRun(c.env, workspaceId, { ...run, agent }, { maxAttempts }),
+      createDb(c.env.DB).update(schema.issues).set({ assigneeAgentId: agent.id, status: "in_progress", updatedAt: Date.now() }).where(eq(schema.issues.id, run.issue.id)),
     ]);
     return c.json({ task }, 201);
   });

@@ -1,43 +1,27 @@
 // Runs the real `claude` binary (node_modules/.bin/claude) through the Claude adapter against the
 // scripted Anthropic mock in runner/test/mock-models/anthropic.ts. Nothing leaves 127.0.0.1.
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { AgentEvent, MAX_EVENT_TEXT } from "@multica/shared";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { MAX_EVENT_TEXT } from "@multica/shared";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { PATH_WITH_NODE, cancelWhen, cliBinary, closeAfterTest, collect, of, pidOf, runCleanups, startAttempt, tempDir, writeFakeCli } from "../../test/agent-harness";
 import { type AnthropicMock, type MockScript, startAnthropicMock } from "../../test/mock-models/anthropic";
-import type { AgentOutcome, RunningAgent } from "./adapter";
+import { startMockServer } from "../../test/mock-models/server";
 import { CLAUDE_PROTOCOL_FLAGS, ClaudeAdapter, type ClaudeAdapterOptions } from "./claude";
 import { filterExtraArgs } from "./cli-adapter";
 import { isGroupAlive } from "./process-tree";
 
-const REPO = join(import.meta.dirname, "../../..");
-const CLAUDE = join(REPO, "node_modules/.bin/claude");
+const CLAUDE = cliBinary("claude");
 /** Hard wall-clock limit per attempt, enforced by the adapter (it kills the tree). */
 const ATTEMPT_LIMIT_MS = 45_000;
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+afterEach(runCleanups);
 
 beforeAll(() => {
   if (!existsSync(CLAUDE)) throw new Error(`the real claude CLI is missing at ${CLAUDE}: run npm install (@anthropic-ai/claude-code is a devDependency)`);
 });
 
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function mock(script: MockScript): Promise<AnthropicMock> {
-  const m = await startAnthropicMock(script);
-  cleanups.push(() => m.close());
-  return m;
-}
+const mock = (script: MockScript): Promise<AnthropicMock> => closeAfterTest(startAnthropicMock(script));
 
 /** One isolated machine for the CLI: its own HOME and TMPDIR, talking only to the mock. */
 function sandbox(m: AnthropicMock, extra: Partial<ClaudeAdapterOptions> = {}) {
@@ -45,7 +29,7 @@ function sandbox(m: AnthropicMock, extra: Partial<ClaudeAdapterOptions> = {}) {
   const tmp = tempDir("multica-claude-tmp-");
   const adapter = new ClaudeAdapter({
     binary: CLAUDE,
-    baseEnv: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` },
+    baseEnv: { PATH: PATH_WITH_NODE },
     env: {
       HOME: home,
       TMPDIR: tmp,
@@ -64,45 +48,6 @@ function sandbox(m: AnthropicMock, extra: Partial<ClaudeAdapterOptions> = {}) {
   return { adapter, home };
 }
 
-function start(adapter: ClaudeAdapter, workDir: string, prompt: string, resumeSessionId?: string): RunningAgent {
-  return adapter.start({
-    taskId: "tsk_abcd1234",
-    attempt: 1,
-    prompt,
-    issue: { id: "iss_abcd1234", title: "Say hello", body: "" },
-    agent: { id: "agt_abcd1234", name: "claude", instructions: "" },
-    workDir,
-    ...(resumeSessionId ? { resumeSessionId } : {}),
-  });
-}
-
-interface Collected {
-  events: AgentEvent[];
-  outcome: AgentOutcome;
-  firstEventMs: number;
-  totalMs: number;
-}
-
-async function collect(run: RunningAgent, onEvent?: (e: AgentEvent) => void): Promise<Collected> {
-  const started = Date.now();
-  let firstEventMs = -1;
-  const events: AgentEvent[] = [];
-  for await (const e of run.events) {
-    if (firstEventMs < 0 && e.kind !== "lifecycle") firstEventMs = Date.now() - started;
-    events.push(e);
-    onEvent?.(e);
-  }
-  const outcome = await run.outcome;
-  for (const e of events) expect(AgentEvent.safeParse(e).error).toBeUndefined();
-  return { events, outcome, firstEventMs, totalMs: Date.now() - started };
-}
-
-const pidOf = (events: AgentEvent[]) => {
-  const started = events.find((e) => e.kind === "lifecycle" && e.phase === "started");
-  return Number(started?.kind === "lifecycle" ? started.detail?.replace("pid ", "") : NaN);
-};
-const of = <K extends AgentEvent["kind"]>(events: AgentEvent[], kind: K) => events.filter((e): e is Extract<AgentEvent, { kind: K }> => e.kind === kind);
-
 describe("claude adapter with the real CLI", () => {
   it("writes hello.txt through the Write tool, then resumes the session", async () => {
     const workDir = tempDir("multica-claude-work-");
@@ -115,7 +60,7 @@ describe("claude adapter with the real CLI", () => {
     });
     const { adapter } = sandbox(m);
 
-    const first = await collect(start(adapter, workDir, "Create hello.txt please"));
+    const first = await collect(startAttempt(adapter, workDir, "Create hello.txt please"));
     console.info(`claude first run: first event after ${first.firstEventMs} ms, run ${first.totalMs} ms`);
     const { events, outcome } = first;
     expect(outcome.exit.error).toBeNull();
@@ -141,7 +86,7 @@ describe("claude adapter with the real CLI", () => {
     expect(m.agentRequests()[0]?.body?.tools?.map((t) => t.name)).toContain("Write");
 
     const seenBefore = m.requests.length;
-    const second = await collect(start(adapter, workDir, "what did you do?", sessionId));
+    const second = await collect(startAttempt(adapter, workDir, "what did you do?", sessionId));
     console.info(`claude resumed run: first event after ${second.firstEventMs} ms, run ${second.totalMs} ms`);
     expect(second.outcome).toMatchObject({ status: "succeeded", sessionId, usage: { inputTokens: 100, outputTokens: 20 } });
     expect(of(second.events, "message").map((e) => e.text)).toEqual(["I wrote hello.txt earlier."]);
@@ -156,7 +101,7 @@ describe("claude adapter with the real CLI", () => {
 
   it("fails with the API error when the model server answers 500", async () => {
     const m = await mock([{ kind: "http_error", status: 500, message: "mock overloaded" }]);
-    const { events, outcome } = await collect(start(sandbox(m).adapter, tempDir("multica-claude-work-"), "hi"));
+    const { events, outcome } = await collect(startAttempt(sandbox(m).adapter, tempDir("multica-claude-work-"), "hi"));
     expect(outcome.status).toBe("failed");
     expect(outcome.exit.error).toMatch(/^claude reported an error: .*500/);
     expect(of(events, "result")).toEqual([expect.objectContaining({ isError: true })]);
@@ -164,11 +109,8 @@ describe("claude adapter with the real CLI", () => {
 
   it("cancel stops a run waiting on the model and leaves no process behind", async () => {
     const m = await mock([{ kind: "hang" }]);
-    const run = start(sandbox(m, { cancelGraceMs: 1000 }).adapter, tempDir("multica-claude-work-"), "hi");
-    const asked = setInterval(() => {
-      if (m.agentRequests().length > 0) run.cancel("user asked");
-    }, 50);
-    cleanups.push(() => clearInterval(asked));
+    const run = startAttempt(sandbox(m, { cancelGraceMs: 1000 }).adapter, tempDir("multica-claude-work-"), "hi");
+    cancelWhen(run, () => m.agentRequests().length > 0);
     const { events, outcome } = await collect(run);
     expect(events).toContainEqual({ kind: "lifecycle", phase: "cancelling", detail: "user asked" });
     expect(outcome).toMatchObject({ status: "cancelled", exit: { error: "cancelled: user asked" } });
@@ -188,26 +130,22 @@ describe("claude adapter with the real CLI", () => {
 describe("claude adapter with a stand-in process", () => {
   /** A tiny executable that prints `lines` as the CLI would, then exits or lingers. */
   function fakeClaude(lines: unknown[], then: "exit" | "linger"): string {
-    const path = join(tempDir("multica-fake-claude-"), "claude");
     const body = lines.map((l) => `console.log(${JSON.stringify(JSON.stringify(l))});`).join("\n");
     const end = then === "exit" ? "process.exit(0);" : "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);";
-    writeFileSync(path, `#!${process.execPath}\n${body}\n${end}\n`);
-    chmodSync(path, 0o755);
-    return path;
+    return writeFakeCli("claude", `${body}\n${end}`);
   }
   const fakeAdapter = (binary: string) =>
     new ClaudeAdapter({ binary, baseEnv: { PATH: process.env.PATH ?? "" }, cancelGraceMs: 200, timeoutMs: 20_000 });
   const result = { type: "result", subtype: "success", is_error: false, result: "done", session_id: "s-1", usage: { input_tokens: 1, output_tokens: 2 } };
 
   it("ends the run after the result event even when the process lingers", async () => {
-    const run = start(fakeAdapter(fakeClaude([{ type: "system", subtype: "init", session_id: "s-1" }, result], "linger")), tempDir("multica-claude-work-"), "hi");
+    const run = startAttempt(fakeAdapter(fakeClaude([{ type: "system", subtype: "init", session_id: "s-1" }, result], "linger")), tempDir("multica-claude-work-"), "hi");
     const { events, outcome } = await collect(run);
     expect(outcome).toMatchObject({ status: "succeeded", sessionId: "s-1", usage: { inputTokens: 1, outputTokens: 2 }, exit: { signal: "SIGKILL" } });
     expect(isGroupAlive(pidOf(events))).toBe(false);
   });
 
   it("passes the prompt on stdin, then closes it; sets PWD, the adapter env and IS_SANDBOX only as root", async () => {
-    const path = join(tempDir("multica-fake-claude-"), "claude");
     const report = [
       "let input = '';",
       "process.stdin.on('data', (d) => (input += d));",
@@ -216,12 +154,11 @@ describe("claude adapter with a stand-in process", () => {
       "  console.log(JSON.stringify({ type: 'result', is_error: false, result: JSON.stringify(seen) }));",
       "});",
     ].join("\n");
-    writeFileSync(path, `#!${process.execPath}\n${report}\n`);
-    chmodSync(path, 0o755);
+    const path = writeFakeCli("claude", report);
     const workDir = tempDir("multica-claude-work-");
     for (const runningAsRoot of [true, false]) {
       const a = new ClaudeAdapter({ binary: path, baseEnv: { PATH: process.env.PATH ?? "" }, env: { EXTRA: "1" }, cancelGraceMs: 200, timeoutMs: 20_000, runningAsRoot });
-      const { events, outcome } = await collect(start(a, workDir, "line one\nline 'two' $HOME", "sess-9"));
+      const { events, outcome } = await collect(startAttempt(a, workDir, "line one\nline 'two' $HOME", "sess-9"));
       expect(outcome.status).toBe("succeeded");
       const summary = of(events, "result")[0]?.summary ?? "{}";
       expect(JSON.parse(summary)).toEqual({
@@ -235,7 +172,7 @@ describe("claude adapter with a stand-in process", () => {
   });
 
   it("fails a run that exits 0 without a result", async () => {
-    const { outcome } = await collect(start(fakeAdapter(fakeClaude([{ type: "system", subtype: "init", session_id: "s-2" }], "exit")), tempDir("multica-claude-work-"), "hi"));
+    const { outcome } = await collect(startAttempt(fakeAdapter(fakeClaude([{ type: "system", subtype: "init", session_id: "s-2" }], "exit")), tempDir("multica-claude-work-"), "hi"));
     expect(outcome).toMatchObject({ status: "failed", sessionId: "s-2", exit: { exitCode: 0, error: "the agent ended without a result (exit code 0)" } });
   });
 });
@@ -265,17 +202,10 @@ describe("claude command line", () => {
 describe("claude adapter watchdogs", () => {
   it("a model that never answers: the agent's idle limit stops the CLI and says which watchdog fired", async () => {
     // Accepts the request and never replies: Claude Code waits silently after its init line.
-    const silent = createServer(() => {});
-    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
-    cleanups.push(() => new Promise<void>((r) => { silent.closeAllConnections(); silent.close(() => r()); }));
-    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-    const { adapter } = sandbox({ url } as AnthropicMock, { timeoutMs: 60_000 });
+    const silent = await closeAfterTest(startMockServer(() => {}));
+    const { adapter } = sandbox({ url: silent.origin } as AnthropicMock, { timeoutMs: 60_000 });
     const t0 = Date.now();
-    const run = adapter.start({
-      taskId: "tsk_abcd1234", attempt: 1, prompt: "hello?", issue: { id: "iss_abcd1234", title: "t", body: "" },
-      agent: { id: "agt_abcd1234", name: "claude", instructions: "" }, workDir: tempDir("multica-claude-work-"),
-      limits: { idleTimeoutMs: 2000, timeoutMs: null },
-    });
+    const run = startAttempt(adapter, tempDir("multica-claude-work-"), "hello?", undefined, { limits: { idleTimeoutMs: 2000, timeoutMs: null } });
     const { outcome, events } = await collect(run);
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(outcome).toMatchObject({ status: "failed", failure: { kind: "timeout", message: expect.stringMatching(/^idle watchdog: no output for 2s/) } });

@@ -1,18 +1,15 @@
 // Runs the real `codex` binary (node_modules/.bin/codex) through the Codex adapter against the
 // scripted Responses mock in runner/test/mock-models/openai-responses.ts. Nothing leaves 127.0.0.1.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { AgentEvent } from "@multica/shared";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { PATH_WITH_NODE, agentKinds, cancelWhen, cliBinary, closeAfterTest, collect, of, pidOf, runCleanups, startAttempt, tempDir, writeFakeCli } from "../../test/agent-harness";
 import { type MockScript, type ResponsesMock, startResponsesMock } from "../../test/mock-models/openai-responses";
-import type { AgentOutcome, RunningAgent } from "./adapter";
 import { filterExtraArgs } from "./cli-adapter";
 import { CODEX_PROTOCOL_ARGS, CodexAdapter, type CodexAdapterOptions } from "./codex";
 import { isGroupAlive } from "./process-tree";
 
-const REPO = join(import.meta.dirname, "../../..");
-const CODEX = join(REPO, "node_modules/.bin/codex");
+const CODEX = cliBinary("codex");
 /** A model in 0.169's bundled catalog: unknown slugs get fallback metadata and another tool set. */
 const MODEL = "gpt-5.5";
 /** Hard wall-clock limit per attempt, enforced by the adapter (it kills the tree). */
@@ -20,26 +17,13 @@ const ATTEMPT_LIMIT_MS = 45_000;
 const HELLO = "hello from mock\n";
 const WRITE_HELLO = "printf 'hello from mock\\n' > hello.txt && echo created";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+afterEach(runCleanups);
 
 beforeAll(() => {
   if (!existsSync(CODEX)) throw new Error(`the real codex CLI is missing at ${CODEX}: run npm install (@openai/codex is a devDependency)`);
 });
 
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function mock(script: MockScript): Promise<ResponsesMock> {
-  const m = await startResponsesMock(script, MODEL);
-  cleanups.push(() => m.close());
-  return m;
-}
+const mock = (script: MockScript): Promise<ResponsesMock> => closeAfterTest(startResponsesMock(script, MODEL));
 
 /** The `-c` overrides that point codex at the mock (SETUP-NOTES: OPENAI_BASE_URL is ignored). */
 function providerArgs(m: ResponsesMock, retries = 0): string[] {
@@ -63,7 +47,7 @@ function providerArgs(m: ResponsesMock, retries = 0): string[] {
 function sandbox(m: ResponsesMock, extra: Partial<CodexAdapterOptions> = {}): CodexAdapter {
   return new CodexAdapter({
     binary: CODEX,
-    baseEnv: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` },
+    baseEnv: { PATH: PATH_WITH_NODE },
     env: { HOME: tempDir("multica-codex-home-"), TMPDIR: tempDir("multica-codex-tmp-"), MOCK_API_KEY: "x" },
     model: MODEL,
     providerArgs: providerArgs(m),
@@ -72,46 +56,6 @@ function sandbox(m: ResponsesMock, extra: Partial<CodexAdapterOptions> = {}): Co
     ...extra,
   });
 }
-
-function start(adapter: CodexAdapter, workDir: string, prompt: string, resumeSessionId?: string): RunningAgent {
-  return adapter.start({
-    taskId: "tsk_abcd1234",
-    attempt: 1,
-    prompt,
-    issue: { id: "iss_abcd1234", title: "Say hello", body: "" },
-    agent: { id: "agt_abcd1234", name: "codex", instructions: "" },
-    workDir,
-    ...(resumeSessionId ? { resumeSessionId } : {}),
-  });
-}
-
-interface Collected {
-  events: AgentEvent[];
-  outcome: AgentOutcome;
-  firstEventMs: number;
-  totalMs: number;
-}
-
-async function collect(run: RunningAgent): Promise<Collected> {
-  const started = Date.now();
-  let firstEventMs = -1;
-  const events: AgentEvent[] = [];
-  for await (const e of run.events) {
-    if (firstEventMs < 0 && e.kind !== "lifecycle" && e.kind !== "output") firstEventMs = Date.now() - started;
-    events.push(e);
-  }
-  const outcome = await run.outcome;
-  for (const e of events) expect(AgentEvent.safeParse(e).error).toBeUndefined();
-  return { events, outcome, firstEventMs, totalMs: Date.now() - started };
-}
-
-const pidOf = (events: AgentEvent[]) => {
-  const started = events.find((e) => e.kind === "lifecycle" && e.phase === "started");
-  return Number(started?.kind === "lifecycle" ? started.detail?.replace("pid ", "") : NaN);
-};
-const of = <K extends AgentEvent["kind"]>(events: AgentEvent[], kind: K) => events.filter((e): e is Extract<AgentEvent, { kind: K }> => e.kind === kind);
-/** The normalized events without process output and lifecycle, as kinds. */
-const agentKinds = (events: AgentEvent[]) => events.filter((e) => e.kind !== "output" && e.kind !== "lifecycle").map((e) => e.kind);
 
 describe("codex adapter with the real CLI", () => {
   it("writes hello.txt through a shell command, then resumes the thread", async () => {
@@ -123,7 +67,7 @@ describe("codex adapter with the real CLI", () => {
     });
     const adapter = sandbox(m);
 
-    const first = await collect(start(adapter, workDir, "Create hello.txt please"));
+    const first = await collect(startAttempt(adapter, workDir, "Create hello.txt please"));
     console.info(`codex first run: first event after ${first.firstEventMs} ms, run ${first.totalMs} ms`);
     const { events, outcome } = first;
     expect(outcome.exit.error).toBeNull();
@@ -151,7 +95,7 @@ describe("codex adapter with the real CLI", () => {
     expect(m.unknownPaths()).toEqual([]);
 
     const seenBefore = m.requests.length;
-    const second = await collect(start(adapter, workDir, "what did you do?", sessionId));
+    const second = await collect(startAttempt(adapter, workDir, "what did you do?", sessionId));
     console.info(`codex resumed run: first event after ${second.firstEventMs} ms, run ${second.totalMs} ms`);
     // Codex reports the thread's total (300/60/30); the adapter subtracts what the first run spent.
     const resumedSpent = { inputTokens: 100, outputTokens: 20, cacheReadTokens: 10, cacheWriteTokens: 0 };
@@ -174,7 +118,7 @@ describe("codex adapter with the real CLI", () => {
   ])("fails with the API error when the model server answers %i", async (status, shown) => {
     const m = await mock([{ kind: "http_error", status, message: `mock refuses with ${status}` }]);
     const started = Date.now();
-    const { events, outcome } = await collect(start(sandbox(m), tempDir("multica-codex-work-"), "hi"));
+    const { events, outcome } = await collect(startAttempt(sandbox(m), tempDir("multica-codex-work-"), "hi"));
     console.info(`codex with HTTP ${status}: failed after ${Date.now() - started} ms, ${m.turnRequests().length} request(s)`);
     expect(outcome.status).toBe("failed");
     expect(outcome.exit.error).toMatch(/^codex reported an error: /);
@@ -186,11 +130,8 @@ describe("codex adapter with the real CLI", () => {
 
   it("cancel stops a run waiting on the model and leaves no process behind", async () => {
     const m = await mock([{ kind: "hang" }]);
-    const run = start(sandbox(m, { cancelGraceMs: 1000 }), tempDir("multica-codex-work-"), "hi");
-    const asked = setInterval(() => {
-      if (m.turnRequests().length > 0) run.cancel("user asked");
-    }, 50);
-    cleanups.push(() => clearInterval(asked));
+    const run = startAttempt(sandbox(m, { cancelGraceMs: 1000 }), tempDir("multica-codex-work-"), "hi");
+    cancelWhen(run, () => m.turnRequests().length > 0);
     const { events, outcome } = await collect(run);
     expect(events).toContainEqual({ kind: "lifecycle", phase: "cancelling", detail: "user asked" });
     expect(outcome).toMatchObject({ status: "cancelled", exit: { error: "cancelled: user asked" } });
@@ -210,7 +151,6 @@ describe("codex adapter with the real CLI", () => {
 
 describe("codex adapter with a stand-in process", () => {
   it("passes the prompt on stdin, then closes it, and fails a run that ends without a turn", async () => {
-    const path = join(tempDir("multica-fake-codex-"), "codex");
     const script = [
       "let input = '';",
       "process.stdin.on('data', (d) => (input += d));",
@@ -221,11 +161,10 @@ describe("codex adapter with a stand-in process", () => {
       "  process.exit(3);",
       "});",
     ].join("\n");
-    writeFileSync(path, `#!${process.execPath}\n${script}\n`);
-    chmodSync(path, 0o755);
+    const path = writeFakeCli("codex", script);
     const workDir = tempDir("multica-codex-work-");
     const adapter = new CodexAdapter({ binary: path, baseEnv: { PATH: process.env.PATH ?? "" }, cancelGraceMs: 200, timeoutMs: 20_000 });
-    const { events, outcome } = await collect(start(adapter, workDir, "line one\n-dash 'two' $HOME", "t-9"));
+    const { events, outcome } = await collect(startAttempt(adapter, workDir, "line one\n-dash 'two' $HOME", "t-9"));
     expect(outcome).toMatchObject({
       status: "failed",
       sessionId: "t-9",

@@ -6,16 +6,14 @@
 // Nothing leaves 127.0.0.1.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { AgentEvent } from "@multica/shared";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { PATH_WITH_NODE, cancelWhen, cliBinary, closeAfterTest, collect, of, pidOf, runCleanups, startAttempt, tempDir } from "../../test/agent-harness";
 import { type AnthropicMock, type MockScript, startAnthropicMock } from "../../test/mock-models/anthropic";
-import type { AgentOutcome, RunningAgent } from "./adapter";
 import { CopilotAdapter, type CopilotAdapterOptions } from "./copilot";
 import { isGroupAlive } from "./process-tree";
 
-const REPO = join(import.meta.dirname, "../../..");
-const COPILOT = join(REPO, "node_modules/.bin/copilot");
+const COPILOT = cliBinary("copilot");
 const MODEL = "claude-sonnet-4.5";
 /** Hard wall-clock limit per attempt, enforced by the adapter (it kills the tree). */
 const ATTEMPT_LIMIT_MS = 45_000;
@@ -24,10 +22,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const CALL = { inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0 };
 const calls = (n: number) => ({ inputTokens: n * 100, outputTokens: n * 20, cacheReadTokens: 0, cacheWriteTokens: 0 });
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+afterEach(runCleanups);
 
 /** The native binary unpacks ~235 MB into $XDG_CACHE_HOME/copilot on first run: once per file, not per test. */
 let cacheDir = "";
@@ -37,23 +32,13 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function mock(script: MockScript): Promise<AnthropicMock> {
-  const m = await startAnthropicMock(script);
-  cleanups.push(() => m.close());
-  return m;
-}
+const mock = (script: MockScript): Promise<AnthropicMock> => closeAfterTest(startAnthropicMock(script));
 
 /** An isolated machine for the CLI: its own HOME (sessions live in ~/.copilot), talking only to the mock. */
 function sandbox(m: AnthropicMock, extra: Partial<CopilotAdapterOptions> = {}): CopilotAdapter {
   return new CopilotAdapter({
     binary: COPILOT,
-    baseEnv: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` },
+    baseEnv: { PATH: PATH_WITH_NODE },
     env: {
       HOME: tempDir("multica-copilot-home-"),
       XDG_CACHE_HOME: cacheDir,
@@ -69,33 +54,6 @@ function sandbox(m: AnthropicMock, extra: Partial<CopilotAdapterOptions> = {}): 
   });
 }
 
-function start(adapter: CopilotAdapter, workDir: string, prompt: string, resumeSessionId?: string): RunningAgent {
-  return adapter.start({
-    taskId: "tsk_abcd1234",
-    attempt: 1,
-    prompt,
-    issue: { id: "iss_abcd1234", title: "Say hello", body: "" },
-    agent: { id: "agt_abcd1234", name: "copilot", instructions: "" },
-    workDir,
-    ...(resumeSessionId ? { resumeSessionId } : {}),
-  });
-}
-
-async function collect(run: RunningAgent, onEvent?: (e: AgentEvent) => void): Promise<{ events: AgentEvent[]; outcome: AgentOutcome }> {
-  const events: AgentEvent[] = [];
-  for await (const e of run.events) {
-    events.push(e);
-    onEvent?.(e);
-  }
-  for (const e of events) expect(AgentEvent.safeParse(e).error).toBeUndefined();
-  return { events, outcome: await run.outcome };
-}
-
-const pidOf = (events: AgentEvent[]) => {
-  const started = events.find((e) => e.kind === "lifecycle" && e.phase === "started");
-  return Number(started?.kind === "lifecycle" ? started.detail?.replace("pid ", "") : NaN);
-};
-const of = <K extends AgentEvent["kind"]>(events: AgentEvent[], kind: K) => events.filter((e): e is Extract<AgentEvent, { kind: K }> => e.kind === kind);
 const userText = (m: AnthropicMock, i: number) => JSON.stringify(m.agentRequests()[i]?.body?.messages ?? []);
 
 describe("copilot adapter with the real CLI", () => {
@@ -112,7 +70,7 @@ describe("copilot adapter with the real CLI", () => {
     const adapter = sandbox(m);
     const prompt = "Create hello.txt please.\nKeep 'quotes', \"double\" and $HOME as they are.";
 
-    const { events, outcome } = await collect(start(adapter, workDir, prompt));
+    const { events, outcome } = await collect(startAttempt(adapter, workDir, prompt));
     expect(outcome.exit.error).toBeNull();
     expect(outcome.status).toBe("succeeded");
     expect(readFileSync(join(workDir, "hello.txt"), "utf8")).toBe("hello from mock\n");
@@ -132,7 +90,7 @@ describe("copilot adapter with the real CLI", () => {
     expect(userText(m, 0)).toContain(JSON.stringify(prompt).slice(1, -1));
     expect(m.agentRequests().every((r) => r.body?.model === MODEL)).toBe(true);
 
-    const second = await collect(start(adapter, workDir, "what did you do?", sessionId));
+    const second = await collect(startAttempt(adapter, workDir, "what did you do?", sessionId));
     // Usage is this run's, not the session's: one more model call.
     expect(second.outcome).toMatchObject({ status: "succeeded", sessionId, usage: CALL });
     expect(of(second.events, "message").map((e) => e.text)).toEqual(["I wrote hello.txt earlier."]);
@@ -146,14 +104,14 @@ describe("copilot adapter with the real CLI", () => {
   it("passes a prompt longer than one argv string may be (128 KiB on Linux) whole over stdin", async () => {
     const m = await mock([{ kind: "text", text: "read it" }]);
     const prompt = `start ${"x".repeat(300 * 1024)} end`;
-    const { outcome } = await collect(start(sandbox(m), tempDir("multica-copilot-work-"), prompt));
+    const { outcome } = await collect(startAttempt(sandbox(m), tempDir("multica-copilot-work-"), prompt));
     expect(outcome).toMatchObject({ status: "succeeded", exit: { error: null } });
     expect(userText(m, 0)).toContain(prompt);
   });
 
   it("fails as a setup error when the model server rejects the credentials", async () => {
     const m = await mock([{ kind: "http_error", status: 401, message: "bad key" }]);
-    const { events, outcome } = await collect(start(sandbox(m), tempDir("multica-copilot-work-"), "hi"));
+    const { events, outcome } = await collect(startAttempt(sandbox(m), tempDir("multica-copilot-work-"), "hi"));
     expect(outcome).toMatchObject({ status: "failed", failure: { kind: "bad_config", retryAt: null }, exit: { exitCode: 1 } });
     expect(outcome.exit.error).toMatch(/^copilot reported an error: Authentication failed with provider at http:\/\/127\.0\.0\.1:\d+ \(HTTP 401\)/);
     expect(of(events, "result")).toEqual([expect.objectContaining({ isError: true })]);
@@ -161,11 +119,8 @@ describe("copilot adapter with the real CLI", () => {
 
   it("cancel stops a run waiting on the model, leaves no process behind, and keeps the session", async () => {
     const m = await mock([{ kind: "hang" }]);
-    const run = start(sandbox(m), tempDir("multica-copilot-work-"), "hi");
-    const asked = setInterval(() => {
-      if (m.agentRequests().length > 0) run.cancel("user asked");
-    }, 50);
-    cleanups.push(() => clearInterval(asked));
+    const run = startAttempt(sandbox(m), tempDir("multica-copilot-work-"), "hi");
+    cancelWhen(run, () => m.agentRequests().length > 0);
     const { events, outcome } = await collect(run);
     expect(events).toContainEqual({ kind: "lifecycle", phase: "cancelling", detail: "user asked" });
     expect(outcome).toMatchObject({ status: "cancelled", exit: { error: "cancelled: user asked" } });

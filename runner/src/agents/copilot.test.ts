@@ -1,11 +1,9 @@
 // The Copilot adapter against a stand-in process (runner/test/fixtures/bin/replay-agent.mjs) that
 // replays transcripts recorded from the real CLI; copilot-cli.test.ts runs the real binary.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { AgentEvent } from "@multica/shared";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AgentOutcome, RunningAgent } from "./adapter";
+import { PATH_WITH_NODE, collect, of, pidOf, runCleanups, startAttempt, tempDir } from "../../test/agent-harness";
 import { CopilotAdapter, type CopilotAdapterOptions, classifyCopilotError } from "./copilot";
 import { readUsageFile } from "./copilot-parser";
 import { isGroupAlive } from "./process-tree";
@@ -17,16 +15,7 @@ const TX = (name: string) => join(FIXTURES, "agent-transcripts", name);
 const RECORDED = "af0f888a-0757-45a3-81c0-9e7b2bbd1d6c";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0).reverse()) c();
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+afterEach(runCleanups);
 
 interface Fake {
   adapter: CopilotAdapter;
@@ -36,7 +25,7 @@ interface Fake {
 }
 
 function fake(extra: Partial<CopilotAdapterOptions> = {}): Fake {
-  const baseEnv = { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` };
+  const baseEnv = { PATH: PATH_WITH_NODE };
   const envFile = join(tempDir("multica-copilot-fake-"), "env.json");
   const usageDir = tempDir("multica-copilot-usage-");
   const env = { FAKE_ENV_FILE: envFile, FAKE_SESSION: RECORDED };
@@ -47,33 +36,8 @@ function fake(extra: Partial<CopilotAdapterOptions> = {}): Fake {
 function start(f: Fake, env: Record<string, string>, prompt = "Create hello.txt please.", resumeSessionId?: string) {
   writeFileSync(f.envFile, JSON.stringify(env));
   const workDir = tempDir("multica-copilot-work-");
-  const run = f.adapter.start({
-    taskId: "tsk_abcd1234",
-    attempt: 1,
-    prompt,
-    issue: { id: "iss_abcd1234", title: "Say hello", body: "" },
-    agent: { id: "agt_abcd1234", name: "copilot", instructions: "" },
-    workDir,
-    ...(resumeSessionId ? { resumeSessionId } : {}),
-  });
-  return { run, workDir };
+  return { run: startAttempt(f.adapter, workDir, prompt, resumeSessionId), workDir };
 }
-
-async function collect(run: RunningAgent, onEvent?: (e: AgentEvent) => void): Promise<{ events: AgentEvent[]; outcome: AgentOutcome }> {
-  const events: AgentEvent[] = [];
-  for await (const e of run.events) {
-    events.push(e);
-    onEvent?.(e);
-  }
-  for (const e of events) expect(AgentEvent.safeParse(e).error).toBeUndefined();
-  return { events, outcome: await run.outcome };
-}
-
-const pidOf = (events: AgentEvent[]) => {
-  const started = events.find((e) => e.kind === "lifecycle" && e.phase === "started");
-  return Number(started?.kind === "lifecycle" ? started.detail?.replace("pid ", "") : NaN);
-};
-const of = <K extends AgentEvent["kind"]>(events: AgentEvent[], kind: K) => events.filter((e): e is Extract<AgentEvent, { kind: K }> => e.kind === kind);
 
 describe("copilot command line", () => {
   it("builds JSON output, full permissions, model, session and usage file, and drops overriding extra args", () => {

@@ -1,12 +1,10 @@
 // The Cursor adapter against a stand-in process (runner/test/fixtures/bin/replay-agent.mjs) that
 // replays the documented stream-json transcripts: Cursor Agent itself is not on npm and needs
 // Cursor's servers, so it cannot be driven offline (see runner/test/fixtures/agent-transcripts/README.md).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { AgentEvent } from "@multica/shared";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AgentOutcome, RunningAgent } from "./adapter";
+import { PATH_WITH_NODE, collect, of, pidOf, runCleanups, startAttempt, tempDir } from "../../test/agent-harness";
 import { CursorAdapter, type CursorAdapterOptions } from "./cursor";
 import { isGroupAlive } from "./process-tree";
 
@@ -15,51 +13,19 @@ const FAKE = join(FIXTURES, "bin/replay-agent.mjs");
 const TRANSCRIPT = join(FIXTURES, "agent-transcripts/cursor-transcript.jsonl");
 const SESSION = "4f0e2a4c-8d1b-4c55-9a7e-2f3b6c1d9e10";
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0).reverse()) c();
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+afterEach(runCleanups);
 
 /** An adapter whose binary is the stand-in, told what to do through its environment. */
 function fake(env: Record<string, string>, extra: Partial<CursorAdapterOptions> = {}): CursorAdapter {
-  const baseEnv = { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` };
+  const baseEnv = { PATH: PATH_WITH_NODE };
   return new CursorAdapter({ binary: FAKE, baseEnv, env, cancelGraceMs: 300, timeoutMs: 20_000, finishGraceMs: 300, ...extra });
 }
 
 function start(adapter: CursorAdapter, prompt = "Create hello.txt please.", resumeSessionId?: string) {
   const workDir = tempDir("multica-cursor-work-");
-  const run = adapter.start({
-    taskId: "tsk_abcd1234",
-    attempt: 1,
-    prompt,
-    issue: { id: "iss_abcd1234", title: "Say hello", body: "" },
-    agent: { id: "agt_abcd1234", name: "cursor", instructions: "" },
-    workDir,
-    ...(resumeSessionId ? { resumeSessionId } : {}),
-  });
-  return { run, workDir };
+  return { run: startAttempt(adapter, workDir, prompt, resumeSessionId), workDir };
 }
 
-async function collect(run: RunningAgent, onEvent?: (e: AgentEvent) => void): Promise<{ events: AgentEvent[]; outcome: AgentOutcome }> {
-  const events: AgentEvent[] = [];
-  for await (const e of run.events) {
-    events.push(e);
-    onEvent?.(e);
-  }
-  for (const e of events) expect(AgentEvent.safeParse(e).error).toBeUndefined();
-  return { events, outcome: await run.outcome };
-}
-
-const pidOf = (events: AgentEvent[]) => {
-  const started = events.find((e) => e.kind === "lifecycle" && e.phase === "started");
-  return Number(started?.kind === "lifecycle" ? started.detail?.replace("pid ", "") : NaN);
-};
 /** Gone or a zombie (nothing may reap orphans in a container). */
 const isGone = (pid: number) => {
   try {
@@ -69,7 +35,6 @@ const isGone = (pid: number) => {
     return true;
   }
 };
-const of = <K extends AgentEvent["kind"]>(events: AgentEvent[], kind: K) => events.filter((e): e is Extract<AgentEvent, { kind: K }> => e.kind === kind);
 
 describe("cursor command line", () => {
   it("builds headless stream-json with force, trust, model and resume, and drops overriding extra args", () => {

@@ -1,43 +1,28 @@
 // Runs the real `gemini` binary (node_modules/.bin/gemini, @google/gemini-cli 0.61) through the
 // Gemini adapter against the scripted Gemini API mock in runner/test/mock-models/gemini-api.ts.
 // Nothing leaves 127.0.0.1: the API goes to the mock, telemetry and usage statistics are off.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { AgentEvent, MAX_EVENT_TEXT } from "@multica/shared";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { MAX_EVENT_TEXT } from "@multica/shared";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { PATH_WITH_NODE, cancelWhen, cliBinary, closeAfterTest, collect, of, pidOf, runCleanups, startAttempt, tempDir, writeFakeCli } from "../../test/agent-harness";
 import { type GeminiMock, MOCK_USAGE, type MockScript, startGeminiMock, toolNames } from "../../test/mock-models/gemini-api";
-import type { AgentOutcome, RunningAgent } from "./adapter";
 import { filterExtraArgs } from "./cli-adapter";
 import { DEFAULT_GEMINI_MODEL, GEMINI_PROTOCOL_FLAGS, GeminiAdapter, type GeminiAdapterOptions, describeGeminiExit } from "./gemini";
 import { isGroupAlive } from "./process-tree";
 
-const REPO = join(import.meta.dirname, "../../..");
-const GEMINI = join(REPO, "node_modules/.bin/gemini");
+const GEMINI = cliBinary("gemini");
 /** Hard wall-clock limit per attempt, enforced by the adapter (it kills the tree). */
 const ATTEMPT_LIMIT_MS = 45_000;
 const MODEL = "gemini-2.5-pro";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+afterEach(runCleanups);
 
 beforeAll(() => {
   if (!existsSync(GEMINI)) throw new Error(`the real gemini CLI is missing at ${GEMINI}: run npm install (@google/gemini-cli is a devDependency)`);
 });
 
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function mock(script: MockScript): Promise<GeminiMock> {
-  const m = await startGeminiMock(script);
-  cleanups.push(() => m.close());
-  return m;
-}
+const mock = (script: MockScript): Promise<GeminiMock> => closeAfterTest(startGeminiMock(script));
 
 /**
  * One isolated machine for the CLI: its own HOME (with the settings that select API-key auth and
@@ -50,7 +35,7 @@ function sandbox(m: GeminiMock, extra: Partial<GeminiAdapterOptions> = {}, setti
   writeFileSync(join(home, ".gemini", "settings.json"), JSON.stringify({ ...base, ...settings }));
   const adapter = new GeminiAdapter({
     binary: GEMINI,
-    baseEnv: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` },
+    baseEnv: { PATH: PATH_WITH_NODE },
     // GEMINI_CLI_TRUST_WORKSPACE is left out on purpose: the adapter sets it.
     env: { HOME: home, TMPDIR: tempDir("multica-gemini-tmp-"), GEMINI_API_KEY: "x", GOOGLE_GEMINI_BASE_URL: m.url },
     model: MODEL,
@@ -61,44 +46,6 @@ function sandbox(m: GeminiMock, extra: Partial<GeminiAdapterOptions> = {}, setti
   return { adapter, home };
 }
 
-function start(adapter: GeminiAdapter, workDir: string, prompt: string, resumeSessionId?: string): RunningAgent {
-  return adapter.start({
-    taskId: "tsk_abcd1234",
-    attempt: 1,
-    prompt,
-    issue: { id: "iss_abcd1234", title: "Say hello", body: "" },
-    agent: { id: "agt_abcd1234", name: "gemini", instructions: "" },
-    workDir,
-    ...(resumeSessionId ? { resumeSessionId } : {}),
-  });
-}
-
-interface Collected {
-  events: AgentEvent[];
-  outcome: AgentOutcome;
-  firstEventMs: number;
-  totalMs: number;
-}
-
-async function collect(run: RunningAgent, onEvent?: (e: AgentEvent) => void): Promise<Collected> {
-  const started = Date.now();
-  let firstEventMs = -1;
-  const events: AgentEvent[] = [];
-  for await (const e of run.events) {
-    if (firstEventMs < 0 && e.kind !== "lifecycle" && e.kind !== "output") firstEventMs = Date.now() - started;
-    events.push(e);
-    onEvent?.(e);
-  }
-  const outcome = await run.outcome;
-  for (const e of events) expect(AgentEvent.safeParse(e).error).toBeUndefined();
-  return { events, outcome, firstEventMs, totalMs: Date.now() - started };
-}
-
-const pidOf = (events: AgentEvent[]) => {
-  const started = events.find((e) => e.kind === "lifecycle" && e.phase === "started");
-  return Number(started?.kind === "lifecycle" ? started.detail?.replace("pid ", "") : NaN);
-};
-const of = <K extends AgentEvent["kind"]>(events: AgentEvent[], kind: K) => events.filter((e): e is Extract<AgentEvent, { kind: K }> => e.kind === kind);
 const usageOf = (n: number) => ({ inputTokens: n * MOCK_USAGE.promptTokenCount, outputTokens: n * MOCK_USAGE.candidatesTokenCount });
 
 describe("gemini adapter with the real CLI", () => {
@@ -120,7 +67,7 @@ describe("gemini adapter with the real CLI", () => {
     const { adapter } = sandbox(m);
     const prompt = "Create hello.txt please.\nKeep 'quotes', \"double\" and $HOME as they are.";
 
-    const first = await collect(start(adapter, workDir, prompt));
+    const first = await collect(startAttempt(adapter, workDir, prompt));
     console.info(`gemini first run: first event after ${first.firstEventMs} ms, run ${first.totalMs} ms`);
     const { events, outcome } = first;
     expect(outcome.exit.error).toBeNull();
@@ -149,7 +96,7 @@ describe("gemini adapter with the real CLI", () => {
     expect(m.unknownRequests()).toEqual([]);
 
     const seenBefore = m.requests.length;
-    const second = await collect(start(adapter, workDir, "what did you do?", sessionId));
+    const second = await collect(startAttempt(adapter, workDir, "what did you do?", sessionId));
     console.info(`gemini resumed run: first event after ${second.firstEventMs} ms, run ${second.totalMs} ms`);
     // Usage is per invocation on resume, not for the whole session.
     expect(second.outcome).toMatchObject({ status: "succeeded", sessionId, usage: usageOf(1) });
@@ -168,7 +115,7 @@ describe("gemini adapter with the real CLI", () => {
     const m = await mock([{ kind: "http_error", status: 500, message: "mock overloaded" }]);
     // The CLI retries 5xx up to 10 times with 5–30 s backoff; general.maxAttempts bounds that.
     const { adapter } = sandbox(m, {}, { general: { maxAttempts: 1 } });
-    const { events, outcome, totalMs } = await collect(start(adapter, tempDir("multica-gemini-work-"), "hi"));
+    const { events, outcome, totalMs } = await collect(startAttempt(adapter, tempDir("multica-gemini-work-"), "hi"));
     expect(outcome.status).toBe("failed");
     expect(outcome.exit.error).toMatch(/^gemini reported an error: .*mock overloaded.* \(exit code 244: the model API answered HTTP 500\)$/);
     expect(of(events, "result")).toEqual([expect.objectContaining({ isError: true })]);
@@ -179,7 +126,7 @@ describe("gemini adapter with the real CLI", () => {
   it("passes a prompt longer than one argv string may be (128 KiB on Linux) whole over stdin", async () => {
     const m = await mock([{ kind: "text", text: "read it" }]);
     const prompt = `start ${"x".repeat(300 * 1024)} end`;
-    const { outcome } = await collect(start(sandbox(m).adapter, tempDir("multica-gemini-work-"), prompt));
+    const { outcome } = await collect(startAttempt(sandbox(m).adapter, tempDir("multica-gemini-work-"), prompt));
     expect(outcome).toMatchObject({ status: "succeeded", exit: { error: null } });
     const sent = m.agentRequests()[0]?.body?.contents?.flatMap((c) => c.parts ?? []).map((p) => p.text ?? "") ?? [];
     expect(sent).toContain(prompt);
@@ -187,11 +134,8 @@ describe("gemini adapter with the real CLI", () => {
 
   it("cancel stops a run waiting on the model and leaves no process behind", async () => {
     const m = await mock([{ kind: "hang" }]);
-    const run = start(sandbox(m, { cancelGraceMs: 1000 }).adapter, tempDir("multica-gemini-work-"), "hi");
-    const asked = setInterval(() => {
-      if (m.agentRequests().length > 0) run.cancel("user asked");
-    }, 50);
-    cleanups.push(() => clearInterval(asked));
+    const run = startAttempt(sandbox(m, { cancelGraceMs: 1000 }).adapter, tempDir("multica-gemini-work-"), "hi");
+    cancelWhen(run, () => m.agentRequests().length > 0);
     const { events, outcome } = await collect(run);
     expect(events).toContainEqual({ kind: "lifecycle", phase: "cancelling", detail: "user asked" });
     expect(outcome).toMatchObject({ status: "cancelled", exit: { error: "cancelled: user asked" } });
@@ -211,12 +155,9 @@ describe("gemini adapter with the real CLI", () => {
 describe("gemini adapter with a stand-in process", () => {
   /** A tiny executable that prints `lines` as the CLI would, then exits with `code` or lingers. */
   function fakeGemini(lines: unknown[], then: { exit: number } | "linger"): string {
-    const path = join(tempDir("multica-fake-gemini-"), "gemini");
     const body = lines.map((l) => `console.log(${JSON.stringify(JSON.stringify(l))});`).join("\n");
     const end = then === "linger" ? "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);" : `process.exit(${then.exit});`;
-    writeFileSync(path, `#!${process.execPath}\n${body}\n${end}\n`);
-    chmodSync(path, 0o755);
-    return path;
+    return writeFakeCli("gemini", `${body}\n${end}`);
   }
   const fakeAdapter = (binary: string) => new GeminiAdapter({ binary, baseEnv: { PATH: process.env.PATH ?? "" }, cancelGraceMs: 200, timeoutMs: 20_000 });
   const init = { type: "init", session_id: "s-1", model: MODEL };
@@ -224,7 +165,7 @@ describe("gemini adapter with a stand-in process", () => {
 
   it("ends the run after the result event even when the process lingers, with the held text as a message", async () => {
     const delta = { type: "message", role: "assistant", content: "done", delta: true };
-    const run = start(fakeAdapter(fakeGemini([init, delta, result], "linger")), tempDir("multica-gemini-work-"), "hi");
+    const run = startAttempt(fakeAdapter(fakeGemini([init, delta, result], "linger")), tempDir("multica-gemini-work-"), "hi");
     const { events, outcome } = await collect(run);
     expect(outcome).toMatchObject({ status: "succeeded", sessionId: "s-1", usage: { inputTokens: 1, outputTokens: 2 }, exit: { signal: "SIGKILL" } });
     expect(of(events, "message").map((e) => e.text)).toEqual(["done"]);
@@ -233,7 +174,6 @@ describe("gemini adapter with a stand-in process", () => {
   });
 
   it("passes the prompt on stdin, then closes it; sets PWD, trust and the adapter env", async () => {
-    const path = join(tempDir("multica-fake-gemini-"), "gemini");
     const report = [
       "let input = '';",
       "process.stdin.on('data', (d) => (input += d));",
@@ -243,11 +183,10 @@ describe("gemini adapter with a stand-in process", () => {
       "  console.log(JSON.stringify({ type: 'result', status: 'success', stats: {} }));",
       "});",
     ].join("\n");
-    writeFileSync(path, `#!${process.execPath}\n${report}\n`);
-    chmodSync(path, 0o755);
+    const path = writeFakeCli("gemini", report);
     const workDir = tempDir("multica-gemini-work-");
     const a = new GeminiAdapter({ binary: path, baseEnv: { PATH: process.env.PATH ?? "" }, env: { EXTRA: "1" }, cancelGraceMs: 200, timeoutMs: 20_000 });
-    const { events, outcome } = await collect(start(a, workDir, "line one\n-p 'two' $HOME", "sess-9"));
+    const { events, outcome } = await collect(startAttempt(a, workDir, "line one\n-p 'two' $HOME", "sess-9"));
     expect(outcome.status).toBe("succeeded");
     expect(JSON.parse(of(events, "result")[0]?.summary ?? "{}")).toEqual({
       input: "line one\n-p 'two' $HOME",
@@ -259,7 +198,7 @@ describe("gemini adapter with a stand-in process", () => {
   });
 
   it("explains a run that ends without a result by its exit code", async () => {
-    const { outcome } = await collect(start(fakeAdapter(fakeGemini([init], { exit: 41 })), tempDir("multica-gemini-work-"), "hi"));
+    const { outcome } = await collect(startAttempt(fakeAdapter(fakeGemini([init], { exit: 41 })), tempDir("multica-gemini-work-"), "hi"));
     expect(outcome).toMatchObject({ status: "failed", sessionId: "s-1", exit: { exitCode: 41 } });
     expect(outcome.exit.error).toBe(
       "the agent ended without a result (exit code 41: authentication failed: check GEMINI_API_KEY and security.auth.selectedType in ~/.gemini/settings.json)",
@@ -268,7 +207,7 @@ describe("gemini adapter with a stand-in process", () => {
 
   it("fails a result whose status is not success, with the CLI's message", async () => {
     const failed = { type: "result", status: "error", error: { type: "FatalTurnLimitedError", message: "Reached max session turns" }, stats: {} };
-    const { outcome } = await collect(start(fakeAdapter(fakeGemini([init, failed], { exit: 53 })), tempDir("multica-gemini-work-"), "hi"));
+    const { outcome } = await collect(startAttempt(fakeAdapter(fakeGemini([init, failed], { exit: 53 })), tempDir("multica-gemini-work-"), "hi"));
     expect(outcome).toMatchObject({
       status: "failed",
       exit: { exitCode: 53, error: "gemini reported an error: Reached max session turns (exit code 53: the session reached its turn limit (maxSessionTurns))" },

@@ -3,20 +3,17 @@
 // Nothing leaves 127.0.0.1: models.dev is not fetched (OPENCODE_DISABLE_MODELS_FETCH), opencode's
 // background npm install of @opencode-ai/plugin goes to the mock (NPM_CONFIG_REGISTRY) and gets a
 // 404, and its grep/glob tools find ripgrep on PATH (@vscode/ripgrep) instead of downloading it.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { AgentEvent } from "@multica/shared";
 import { rgPath } from "@vscode/ripgrep";
 import { afterEach, describe, expect, it } from "vitest";
+import { PATH_WITH_NODE, agentKinds, cliBinary, closeAfterTest, collect, of, pidOf, runCleanups, startAttempt, tempDir } from "../../test/agent-harness";
 import { type ChatMock, type ChatScript, startChatMock } from "../../test/mock-models/openai-chat";
-import type { AgentOutcome, RunningAgent } from "./adapter";
 import { filterExtraArgs } from "./cli-adapter";
 import { OPENCODE_PROTOCOL_FLAGS, OpenCodeAdapter, type OpenCodeAdapterOptions, OpenCodeLineMapper } from "./opencode";
 import { isGroupAlive } from "./process-tree";
 
-const REPO = join(import.meta.dirname, "../../..");
-const OPENCODE = join(REPO, "node_modules/.bin/opencode");
+const OPENCODE = cliBinary("opencode");
 const MISSING = existsSync(OPENCODE) ? null : `the real opencode CLI is missing at ${OPENCODE}: run npm install (opencode-ai is a devDependency)`;
 if (MISSING) console.warn(`skipping the opencode CLI tests: ${MISSING}`);
 const MODEL = "mock/mock-model";
@@ -31,22 +28,9 @@ const COST = { input: 2, output: 10, cache_read: 0.5 };
 const STEP = { inputTokens: 90, outputTokens: 20, cacheReadTokens: 10, cacheWriteTokens: 0 };
 const STEP_COST = (90 * COST.input + 20 * COST.output + 10 * COST.cache_read) / 1e6;
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+afterEach(runCleanups);
 
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function mock(script: ChatScript): Promise<ChatMock> {
-  const m = await startChatMock(script);
-  cleanups.push(() => m.close());
-  return m;
-}
+const mock = (script: ChatScript): Promise<ChatMock> => closeAfterTest(startChatMock(script));
 
 /** One isolated machine for the CLI: its own HOME, XDG dirs (config, sessions db, cache) and TMPDIR; its provider is the mock. */
 function sandbox(m: ChatMock, extra: Partial<OpenCodeAdapterOptions> = {}): OpenCodeAdapter {
@@ -57,7 +41,7 @@ function sandbox(m: ChatMock, extra: Partial<OpenCodeAdapterOptions> = {}): Open
   writeFileSync(config, JSON.stringify({ provider, autoupdate: false, share: "disabled" }));
   return new OpenCodeAdapter({
     binary: OPENCODE,
-    baseEnv: { PATH: `${dirname(rgPath)}:${dirname(process.execPath)}:${process.env.PATH ?? ""}` },
+    baseEnv: { PATH: `${dirname(rgPath)}:${PATH_WITH_NODE}` },
     env: {
       HOME: home,
       XDG_CONFIG_HOME: join(home, ".config"),
@@ -77,47 +61,6 @@ function sandbox(m: ChatMock, extra: Partial<OpenCodeAdapterOptions> = {}): Open
   });
 }
 
-function start(adapter: OpenCodeAdapter, workDir: string, prompt: string, resumeSessionId?: string): RunningAgent {
-  return adapter.start({
-    taskId: "tsk_abcd1234",
-    attempt: 1,
-    prompt,
-    issue: { id: "iss_abcd1234", title: "Say hello", body: "" },
-    agent: { id: "agt_abcd1234", name: "opencode", instructions: "" },
-    workDir,
-    ...(resumeSessionId ? { resumeSessionId } : {}),
-  });
-}
-
-interface Collected {
-  events: AgentEvent[];
-  outcome: AgentOutcome;
-  firstEventMs: number;
-  totalMs: number;
-}
-
-/** Reads the run to its end; `onEvent` sees each event as it comes. */
-async function collect(run: RunningAgent, onEvent: (e: AgentEvent) => void = () => {}): Promise<Collected> {
-  const started = Date.now();
-  let firstEventMs = -1;
-  const events: AgentEvent[] = [];
-  for await (const e of run.events) {
-    if (firstEventMs < 0 && e.kind !== "lifecycle" && e.kind !== "output") firstEventMs = Date.now() - started;
-    events.push(e);
-    onEvent(e);
-  }
-  const outcome = await run.outcome;
-  for (const e of events) expect(AgentEvent.safeParse(e).error).toBeUndefined();
-  return { events, outcome, firstEventMs, totalMs: Date.now() - started };
-}
-
-const pidOf = (events: AgentEvent[]) => {
-  const started = events.find((e) => e.kind === "lifecycle" && e.phase === "started");
-  return Number(started?.kind === "lifecycle" ? started.detail?.replace("pid ", "") : NaN);
-};
-const of = <K extends AgentEvent["kind"]>(events: AgentEvent[], kind: K) => events.filter((e): e is Extract<AgentEvent, { kind: K }> => e.kind === kind);
-/** The normalized events without process output and lifecycle, as kinds. */
-const agentKinds = (events: AgentEvent[]) => events.filter((e) => e.kind !== "output" && e.kind !== "lifecycle").map((e) => e.kind);
 const lastUserText = (m: ChatMock, i: number) => m.turnRequests()[i]?.body?.messages?.filter((x) => x.role === "user").at(-1)?.content;
 
 describe.skipIf(MISSING !== null)("opencode adapter with the real CLI", () => {
@@ -131,7 +74,7 @@ describe.skipIf(MISSING !== null)("opencode adapter with the real CLI", () => {
     });
     const adapter = sandbox(m);
 
-    const first = await collect(start(adapter, workDir, PROMPT));
+    const first = await collect(startAttempt(adapter, workDir, PROMPT));
     console.info(`opencode first run: first event after ${first.firstEventMs} ms, run ${first.totalMs} ms`);
     const { events, outcome } = first;
     expect(outcome.exit.error).toBeNull();
@@ -177,7 +120,7 @@ describe.skipIf(MISSING !== null)("opencode adapter with the real CLI", () => {
     expect(m.unknownPaths().filter((p) => !p.startsWith("GET /npm/"))).toEqual([]);
 
     const seenBefore = m.turnRequests().length;
-    const second = await collect(start(adapter, workDir, "what did you do?", sessionId));
+    const second = await collect(startAttempt(adapter, workDir, "what did you do?", sessionId));
     console.info(`opencode resumed run: first event after ${second.firstEventMs} ms, run ${second.totalMs} ms`);
     expect(second.outcome).toMatchObject({ status: "succeeded", sessionId, usage: STEP, exit: { error: null } });
     expect(agentKinds(second.events)).toEqual(["session", "status", "message", "usage", "result"]);
@@ -196,7 +139,7 @@ describe.skipIf(MISSING !== null)("opencode adapter with the real CLI", () => {
     { status: 401, kind: "bad_config" },
   ])("fails with the API's error when the model server answers $status", async ({ status, kind }) => {
     const m = await mock([{ kind: "http_error", status, message: `mock refuses with ${status}` }]);
-    const { events, outcome, totalMs } = await collect(start(sandbox(m), tempDir("multica-opencode-work-"), "hi"));
+    const { events, outcome, totalMs } = await collect(startAttempt(sandbox(m), tempDir("multica-opencode-work-"), "hi"));
     console.info(`opencode with HTTP ${status}: failed after ${totalMs} ms, ${m.turnRequests().length} request(s)`);
     const error = `opencode reported an error: the model API answered HTTP ${status}: mock refuses with ${status}`;
     expect(outcome).toMatchObject({ status: "failed", exit: { exitCode: 1, error }, failure: { kind, message: error, retryAt: null } });
@@ -210,7 +153,7 @@ describe.skipIf(MISSING !== null)("opencode adapter with the real CLI", () => {
   it("fails as rate limited when the model server answers 429, with the reset from Retry-After-Ms", async () => {
     const m = await mock([{ kind: "http_error", status: 429, message: "mock rate limit", headers: { "retry-after-ms": "40" } }]);
     const before = Date.now();
-    const { outcome, totalMs } = await collect(start(sandbox(m), tempDir("multica-opencode-work-"), "hi"));
+    const { outcome, totalMs } = await collect(startAttempt(sandbox(m), tempDir("multica-opencode-work-"), "hi"));
     console.info(`opencode with HTTP 429: failed after ${totalMs} ms, ${m.turnRequests().length} request(s)`);
     expect(outcome.status).toBe("failed");
     expect(outcome.failure?.kind).toBe("rate_limit");
@@ -224,7 +167,7 @@ describe.skipIf(MISSING !== null)("opencode adapter with the real CLI", () => {
 
   it("fails as bad config for a model the provider does not have, with the error from the stderr log", async () => {
     const m = await mock([{ kind: "message", text: "never asked" }]);
-    const { outcome } = await collect(start(sandbox(m, { model: "mock/no-such-model" }), tempDir("multica-opencode-work-"), "hi"));
+    const { outcome } = await collect(startAttempt(sandbox(m, { model: "mock/no-such-model" }), tempDir("multica-opencode-work-"), "hi"));
     // The stdout event says only "Unexpected server error. Check server logs for details."
     expect(outcome).toMatchObject({
       status: "failed",
@@ -240,7 +183,7 @@ describe.skipIf(MISSING !== null)("opencode adapter with the real CLI", () => {
       { kind: "tool_call", name: "write", arguments: { filePath: outside, content: HELLO } },
       { kind: "message", text: "not reached" },
     ]);
-    const { events, outcome } = await collect(start(sandbox(m, { autoApprove: false }), tempDir("multica-opencode-work-"), "hi"));
+    const { events, outcome } = await collect(startAttempt(sandbox(m, { autoApprove: false }), tempDir("multica-opencode-work-"), "hi"));
     expect(existsSync(outside)).toBe(false);
     expect(of(events, "tool_result")).toEqual([expect.objectContaining({ isError: true, output: expect.stringContaining("rejected permission") })]);
     expect(outcome).toMatchObject({ status: "failed", exit: { exitCode: 0 }, failure: { kind: "agent_error" } });
@@ -249,7 +192,7 @@ describe.skipIf(MISSING !== null)("opencode adapter with the real CLI", () => {
 
   it("cancel stops a run waiting on the model and leaves no process behind", async () => {
     const m = await mock([{ kind: "hang" }]);
-    const run = start(sandbox(m, { cancelGraceMs: 1000 }), tempDir("multica-opencode-work-"), "hi");
+    const run = startAttempt(sandbox(m, { cancelGraceMs: 1000 }), tempDir("multica-opencode-work-"), "hi");
     // The step has started once the model's stream began, which then hangs.
     const { events, outcome } = await collect(run, (e) => e.kind === "status" && run.cancel("user asked"));
     expect(m.turnRequests()).toHaveLength(1);

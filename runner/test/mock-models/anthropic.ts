@@ -8,8 +8,8 @@
  * CLI has sent back since the last plain user prompt. The last `user` message is what counts; the
  * CLI sends its environment block as a `system` message after it.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { idMaker, json, pathOf, pickScripted, type RecordedRequest as Recorded, startEvents, startMockServer, writeEvent } from "./server";
 
 /** One scripted answer of the model. */
 export type MockTurn =
@@ -37,13 +37,7 @@ export interface TurnContext {
 
 export type MockScript = MockTurn[] | ((ctx: TurnContext) => MockTurn);
 
-export interface RecordedRequest {
-  method: string;
-  url: string;
-  headers: IncomingMessage["headers"];
-  /** The parsed JSON body, or null when it was not JSON. */
-  body: MessagesBody | null;
-}
+export type RecordedRequest = Recorded<MessagesBody>;
 
 interface ContentBlock {
   type?: string;
@@ -75,36 +69,21 @@ export interface AnthropicMock {
 
 /** Starts the mock on a free port. */
 export async function startAnthropicMock(script: MockScript): Promise<AnthropicMock> {
-  const requests: RecordedRequest[] = [];
-  let idCounter = 0;
-  const nextId = (prefix: string) => `${prefix}_mock${String(++idCounter).padStart(6, "0")}`;
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      let body: MessagesBody | null = null;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as MessagesBody;
-      } catch {
-        body = null;
-      }
-      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
-      const path = (req.url ?? "").split("?")[0];
-      if (req.method === "POST" && path === "/v1/messages" && body) return answer(res, body);
-      if (req.method === "POST" && path === "/v1/messages/count_tokens") return json(res, 200, { input_tokens: 100 });
-      json(res, 404, { type: "error", error: { type: "not_found_error", message: `mock: no route ${req.method} ${path}` } });
-    });
+  const nextId = idMaker();
+  const server = await startMockServer<MessagesBody>(({ method, body }, path, res) => {
+    if (method === "POST" && path === "/v1/messages" && body) return answer(res, body);
+    if (method === "POST" && path === "/v1/messages/count_tokens") return json(res, 200, { input_tokens: 100 });
+    json(res, 404, { type: "error", error: { type: "not_found_error", message: `mock: no route ${method} ${path}` } });
   });
 
   const answer = (res: ServerResponse, body: MessagesBody): void => {
-    const turn = pickTurn(script, body);
+    const turn = pickScripted(script, readConversation(body), { kind: "text", text: "mock: empty script" });
     if (turn.kind === "http_error") {
       json(res, turn.status, { type: "error", error: { type: ERROR_TYPES[turn.status] ?? "api_error", message: turn.message } }, turn.headers);
       return;
     }
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "request-id": nextId("req") });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    startEvents(res, { "request-id": nextId("req") });
+    const send = (event: string, data: unknown) => writeEvent(res, data, event);
     send("message_start", {
       type: "message_start",
       message: {
@@ -144,27 +123,13 @@ export async function startAnthropicMock(script: MockScript): Promise<AnthropicM
     res.end();
   };
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const { origin: url, requests, close } = server;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
-    agentRequests: () =>
-      requests.filter((r) => r.method === "POST" && r.url.split("?")[0] === "/v1/messages" && (r.body?.tools?.length ?? 0) > 0),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    agentRequests: () => requests.filter((r) => r.method === "POST" && pathOf(r.url) === "/v1/messages" && (r.body?.tools?.length ?? 0) > 0),
+    close,
   };
-}
-
-/** The turn for this request: scripted by step, the last turn repeating once the script runs out. */
-function pickTurn(script: MockScript, body: MessagesBody): MockTurn {
-  const ctx = readConversation(body);
-  if (typeof script === "function") return script(ctx);
-  const turn = script[Math.min(ctx.step, script.length - 1)];
-  return turn ?? { kind: "text", text: "mock: empty script" };
 }
 
 /** Walks back from the last `user` message over tool-result turns to the prompt that started them. */
@@ -195,8 +160,3 @@ const ERROR_TYPES: Record<number, string> = {
   429: "rate_limit_error",
   529: "overloaded_error",
 };
-
-function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...headers, "content-type": "application/json" });
-  res.end(JSON.stringify(value));
-}

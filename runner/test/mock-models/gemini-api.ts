@@ -10,8 +10,8 @@
  * The step to answer is the number of `functionResponse` parts the CLI has sent back since the
  * last plain user prompt: 0 for a fresh prompt, 1 after the first tool ran, and so on.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { json, pickScripted, type RecordedRequest as Recorded, startEvents, startMockServer, writeEvent } from "./server";
 
 /** One scripted answer of the model. */
 export type MockStep =
@@ -66,13 +66,7 @@ export interface StepContext {
 
 export type MockScript = MockStep[] | ((ctx: StepContext) => MockStep);
 
-export interface RecordedRequest {
-  method: string;
-  url: string;
-  headers: IncomingMessage["headers"];
-  /** The parsed JSON body, or null when there was none or it was not JSON. */
-  body: GenerateBody | null;
-}
+export type RecordedRequest = Recorded<GenerateBody>;
 
 export interface GeminiMock {
   /** `http://127.0.0.1:PORT`, for GOOGLE_GEMINI_BASE_URL. */
@@ -93,49 +87,36 @@ const ROUTE = /^\/v1beta\/models\/([^/:]+):([A-Za-z]+)$/;
 
 /** Starts the mock on a free port. */
 export async function startGeminiMock(script: MockScript): Promise<GeminiMock> {
-  const requests: RecordedRequest[] = [];
   const unknown: RecordedRequest[] = [];
   let callCounter = 0;
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      let body: GenerateBody | null = null;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as GenerateBody;
-      } catch {
-        body = null;
-      }
-      const recorded: RecordedRequest = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body };
-      requests.push(recorded);
-      const route = ROUTE.exec((req.url ?? "").split("?")[0] ?? "");
-      const [model, method] = [route?.[1] ?? "", route?.[2] ?? ""];
-      if (req.method === "POST" && body && method === "streamGenerateContent") return stream(res, model, body);
-      if (req.method === "POST" && method === "countTokens") return json(res, 200, { totalTokens: MOCK_USAGE.promptTokenCount });
-      if (req.method === "POST" && body && method === "generateContent") {
-        // Side questions (e.g. "who speaks next"): a short final answer ends them.
-        return json(res, 200, { candidates: [candidate([{ text: '{"reasoning":"mock","next_speaker":"user"}' }], "STOP")], usageMetadata: MOCK_USAGE });
-      }
-      unknown.push(recorded);
-      console.warn(`gemini mock: no route for ${req.method} ${req.url}`);
-      json(res, 404, { error: { code: 404, message: `mock: no route ${req.method} ${req.url}`, status: "NOT_FOUND" } });
-    });
+  const server = await startMockServer<GenerateBody>((req, path, res) => {
+    const { body } = req;
+    const route = ROUTE.exec(path);
+    const [model, method] = [route?.[1] ?? "", route?.[2] ?? ""];
+    if (req.method === "POST" && body && method === "streamGenerateContent") return stream(res, model, body);
+    if (req.method === "POST" && method === "countTokens") return json(res, 200, { totalTokens: MOCK_USAGE.promptTokenCount });
+    if (req.method === "POST" && body && method === "generateContent") {
+      // Side questions (e.g. "who speaks next"): a short final answer ends them.
+      return json(res, 200, { candidates: [candidate([{ text: '{"reasoning":"mock","next_speaker":"user"}' }], "STOP")], usageMetadata: MOCK_USAGE });
+    }
+    unknown.push(req);
+    console.warn(`gemini mock: no route for ${req.method} ${req.url}`);
+    json(res, 404, { error: { code: 404, message: `mock: no route ${req.method} ${req.url}`, status: "NOT_FOUND" } });
   });
 
   const stream = (res: ServerResponse, model: string, body: GenerateBody): void => {
-    const turn = pickStep(script, model, body);
+    const turn = pickScripted(script, readConversation(model, body), { kind: "text", text: "mock: empty script" });
     if (turn.kind === "http_error") {
       const status = STATUSES[turn.status] ?? (turn.status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT");
       json(res, turn.status, { error: { code: turn.status, message: turn.message, status, ...(turn.details ? { details: turn.details } : {}) } });
       return;
     }
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    startEvents(res);
     if (turn.kind === "hang") {
       res.flushHeaders();
       return; // the socket stays open until the client is killed
     }
-    const send = (value: unknown) => res.write(`data: ${JSON.stringify(value)}\r\n\r\n`);
+    const send = (value: unknown) => writeEvent(res, value, undefined, "\r\n");
     if (turn.text) send({ candidates: [candidate([{ text: turn.text }], null)] });
     const last: Part[] = [];
     if (turn.kind === "function_call") last.push({ functionCall: { name: turn.name, args: turn.args, id: `call_mock${++callCounter}` } });
@@ -143,19 +124,14 @@ export async function startGeminiMock(script: MockScript): Promise<GeminiMock> {
     res.end();
   };
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const { origin: url, requests, close } = server;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     agentRequests: () =>
       requests.filter((r) => r.url.includes(":streamGenerateContent") && (r.body?.tools ?? []).some((t) => (t.functionDeclarations?.length ?? 0) > 0)),
     unknownRequests: () => [...unknown],
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 
@@ -164,13 +140,6 @@ const STATUSES: Record<number, string> = { 401: "UNAUTHENTICATED", 403: "PERMISS
 
 function candidate(parts: Part[], finishReason: string | null) {
   return { content: { role: "model", parts }, index: 0, ...(finishReason ? { finishReason } : {}) };
-}
-
-/** The step for this request: scripted by step, the last step repeating once the script runs out. */
-function pickStep(script: MockScript, model: string, body: GenerateBody): MockStep {
-  const ctx = readConversation(model, body);
-  if (typeof script === "function") return script(ctx);
-  return script[Math.min(ctx.step, script.length - 1)] ?? { kind: "text", text: "mock: empty script" };
 }
 
 /** Walks back over `user` contents that carry function responses to the prompt that started them. */
@@ -194,9 +163,4 @@ export function readConversation(model: string, body: GenerateBody): StepContext
 /** The names of the tools the request offered. */
 export function toolNames(body: GenerateBody | null): string[] {
   return (body?.tools ?? []).flatMap((t) => (t.functionDeclarations ?? []).flatMap((d) => (d.name ? [d.name] : [])));
-}
-
-function json(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(value));
 }

@@ -13,8 +13,8 @@
  * the number of `tool` messages since the last user message: 0 for a fresh prompt, 1 after the
  * first tool ran, and so on.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { idMaker, json, pathOf, pickScripted, type RecordedRequest, startEvents, startMockServer, textOf, writeEvent } from "./server";
 
 /** One scripted answer of the model. */
 export type ChatStep =
@@ -54,13 +54,7 @@ export interface ChatBody {
   [key: string]: unknown;
 }
 
-export interface RecordedChatRequest {
-  method: string;
-  url: string;
-  headers: IncomingMessage["headers"];
-  /** The parsed JSON body, or null when there was none or it was not JSON. */
-  body: ChatBody | null;
-}
+export type RecordedChatRequest = RecordedRequest<ChatBody>;
 
 export interface ChatMock {
   /** `http://127.0.0.1:PORT/v1`, for a provider's `baseURL`. */
@@ -83,32 +77,19 @@ export const MOCK_TITLE = "Mock session title";
 
 /** Starts the mock on a free port. `model` is what `GET /v1/models` lists. */
 export async function startChatMock(script: ChatScript, model = "mock-model"): Promise<ChatMock> {
-  const requests: RecordedChatRequest[] = [];
   const unknown: string[] = [];
-  let idCounter = 0;
-  const nextId = (prefix: string) => `${prefix}_mock${String(++idCounter).padStart(6, "0")}`;
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      let body: ChatBody | null = null;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ChatBody;
-      } catch {
-        body = null;
-      }
-      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
-      const path = (req.url ?? "").split("?")[0];
-      if (req.method === "POST" && path === "/v1/chat/completions" && body) return answer(res, body);
-      if (req.method === "GET" && path === "/v1/models") return json(res, 200, { object: "list", data: [{ id: model, object: "model", owned_by: "mock" }] });
-      unknown.push(`${req.method} ${path}`);
-      json(res, 404, { error: { message: `mock: no route ${req.method} ${path}`, type: "invalid_request_error" } });
-    });
+  const nextId = idMaker();
+  const server = await startMockServer<ChatBody>(({ method, body }, path, res) => {
+    if (method === "POST" && path === "/v1/chat/completions" && body) return answer(res, body);
+    if (method === "GET" && path === "/v1/models") return json(res, 200, { object: "list", data: [{ id: model, object: "model", owned_by: "mock" }] });
+    unknown.push(`${method} ${path}`);
+    json(res, 404, { error: { message: `mock: no route ${method} ${path}`, type: "invalid_request_error" } });
   });
 
   const answer = (res: ServerResponse, body: ChatBody): void => {
-    const step: ChatStep = isTurn(body) ? pickStep(script, body) : { kind: "message", text: MOCK_TITLE };
+    const step: ChatStep = isTurn(body)
+      ? pickScripted(script, readChat(body), { kind: "message", text: "mock: empty script" })
+      : { kind: "message", text: MOCK_TITLE };
     if (step.kind === "http_error") {
       const type = step.status === 429 ? "rate_limit_error" : step.status >= 500 ? "server_error" : "invalid_request_error";
       json(res, step.status, { error: { message: step.message, type, code: null } }, step.headers);
@@ -130,9 +111,8 @@ export async function startChatMock(script: ChatScript, model = "mock-model"): P
       json(res, 200, { ...completion, object: "chat.completion", choices: [{ index: 0, message, finish_reason: finish }], usage });
       return;
     }
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-    const send = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-      res.write(`data: ${JSON.stringify({ ...completion, object: "chat.completion.chunk", choices, ...extra })}\n\n`);
+    startEvents(res);
+    const send = (choices: unknown[], extra: Record<string, unknown> = {}) => writeEvent(res, { ...completion, object: "chat.completion.chunk", choices, ...extra });
     const delta = (d: Record<string, unknown>, finish: string | null = null) => send([{ index: 0, delta: d, finish_reason: finish }]);
     if (step.kind === "hang") {
       delta({ role: "assistant", content: "" });
@@ -154,33 +134,20 @@ export async function startChatMock(script: ChatScript, model = "mock-model"): P
     res.end("data: [DONE]\n\n");
   };
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  const { origin, requests, close } = server;
   return {
     url: `${origin}/v1`,
     origin,
     requests,
-    turnRequests: () => requests.filter((r) => r.method === "POST" && r.url.split("?")[0] === "/v1/chat/completions" && r.body !== null && isTurn(r.body)),
+    turnRequests: () => requests.filter((r) => r.method === "POST" && pathOf(r.url) === "/v1/chat/completions" && r.body !== null && isTurn(r.body)),
     unknownPaths: () => [...unknown],
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 
 /** An agent turn offers tools; opencode's title request does not. */
 function isTurn(body: ChatBody): boolean {
   return Array.isArray(body.tools) && body.tools.length > 0;
-}
-
-/** The step for this request: scripted by step, the last step repeating once the script runs out. */
-function pickStep(script: ChatScript, body: ChatBody): ChatStep {
-  const ctx = readChat(body);
-  if (typeof script === "function") return script(ctx);
-  return script[Math.min(ctx.step, script.length - 1)] ?? { kind: "message", text: "mock: empty script" };
 }
 
 /** Walks back from the end of `messages` to the last user message, counting tool results after it. */
@@ -197,15 +164,4 @@ export function readChat(body: ChatBody): ChatStepContext {
     }
   }
   return { step, prompt, body };
-}
-
-function textOf(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content.flatMap((part: { text?: unknown }) => (typeof part?.text === "string" ? [part.text] : [])).join("\n");
-}
-
-function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...headers, "content-type": "application/json" });
-  res.end(JSON.stringify(value));
 }

@@ -9,8 +9,8 @@
  * The step to answer is the number of `function_call_output` items the CLI has sent back since
  * the last user message: 0 for a fresh prompt, 1 after the first tool ran, and so on.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { idMaker, json, pathOf, pickScripted, type RecordedRequest as Recorded, startEvents, startMockServer, textOf, writeEvent } from "./server";
 
 /** One scripted answer of the model. */
 export type MockStep =
@@ -59,13 +59,7 @@ export interface ResponsesBody {
   [key: string]: unknown;
 }
 
-export interface RecordedRequest {
-  method: string;
-  url: string;
-  headers: IncomingMessage["headers"];
-  /** The parsed JSON body, or null when there was none or it was not JSON. */
-  body: ResponsesBody | null;
-}
+export type RecordedRequest = Recorded<ResponsesBody>;
 
 export interface ResponsesMock {
   /** `http://127.0.0.1:PORT/v1`, for a model provider's `base_url`. */
@@ -84,40 +78,25 @@ export const MOCK_USAGE = { input_tokens: 100, cached_input: 10, output_tokens: 
 
 /** Starts the mock on a free port. `model` is what `GET /v1/models` lists. */
 export async function startResponsesMock(script: MockScript, model = "gpt-5-codex"): Promise<ResponsesMock> {
-  const requests: RecordedRequest[] = [];
   const unknown: string[] = [];
-  let idCounter = 0;
-  const nextId = (prefix: string) => `${prefix}_mock${String(++idCounter).padStart(6, "0")}`;
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      let body: ResponsesBody | null = null;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ResponsesBody;
-      } catch {
-        body = null;
-      }
-      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
-      const path = (req.url ?? "").split("?")[0];
-      if (req.method === "POST" && path === "/v1/responses" && body) return answer(res, body);
-      if (req.method === "GET" && path === "/v1/models") return json(res, 200, { object: "list", data: [{ id: model, object: "model", owned_by: "mock" }] });
-      unknown.push(`${req.method} ${path}`);
-      json(res, 404, { error: { message: `mock: no route ${req.method} ${path}`, type: "invalid_request_error" } });
-    });
+  const nextId = idMaker();
+  const server = await startMockServer<ResponsesBody>(({ method, body }, path, res) => {
+    if (method === "POST" && path === "/v1/responses" && body) return answer(res, body);
+    if (method === "GET" && path === "/v1/models") return json(res, 200, { object: "list", data: [{ id: model, object: "model", owned_by: "mock" }] });
+    unknown.push(`${method} ${path}`);
+    json(res, 404, { error: { message: `mock: no route ${method} ${path}`, type: "invalid_request_error" } });
   });
 
   const answer = (res: ServerResponse, body: ResponsesBody): void => {
-    const step = pickStep(script, body);
+    const step = pickScripted(script, readConversation(body), { kind: "message", text: "mock: empty script" });
     if (step.kind === "http_error") {
       const error = { message: step.message, type: step.status >= 500 ? "server_error" : "invalid_request_error", code: null, ...step.error };
       json(res, step.status, { error }, step.headers);
       return;
     }
     const responseId = nextId("resp");
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "x-request-id": nextId("req") });
-    const send = (data: Record<string, unknown> & { type: string }) => res.write(`event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`);
+    startEvents(res, { "x-request-id": nextId("req") });
+    const send = (data: Record<string, unknown> & { type: string }) => writeEvent(res, data, data.type);
     const response = { id: responseId, object: "response", created_at: Math.floor(Date.now() / 1000), model: body.model ?? model, output: [] };
     send({ type: "response.created", response: { ...response, status: "in_progress" } });
     if (step.kind === "hang") return; // the socket stays open until the client is killed
@@ -160,26 +139,14 @@ export async function startResponsesMock(script: MockScript, model = "gpt-5-code
     res.end();
   };
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const { origin, requests, close } = server;
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `${origin}/v1`,
     requests,
-    turnRequests: () => requests.filter((r) => r.method === "POST" && r.url.split("?")[0] === "/v1/responses"),
+    turnRequests: () => requests.filter((r) => r.method === "POST" && pathOf(r.url) === "/v1/responses"),
     unknownPaths: () => [...unknown],
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
-}
-
-/** The step for this request: scripted by step, the last step repeating once the script runs out. */
-function pickStep(script: MockScript, body: ResponsesBody): MockStep {
-  const ctx = readConversation(body);
-  if (typeof script === "function") return script(ctx);
-  return script[Math.min(ctx.step, script.length - 1)] ?? { kind: "message", text: "mock: empty script" };
 }
 
 /** Walks back from the end of `input` to the last user message, counting function outputs after it. */
@@ -196,15 +163,4 @@ export function readConversation(body: ResponsesBody): StepContext {
     }
   }
   return { step, prompt, body };
-}
-
-function textOf(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content.flatMap((part: { text?: unknown }) => (typeof part?.text === "string" ? [part.text] : [])).join("\n");
-}
-
-function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...headers, "content-type": "application/json" });
-  res.end(JSON.stringify(value));
 }

@@ -45,6 +45,12 @@ export const CreateTokenBody = z.object({
 });
 
 export const ApiErrorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string(), requestId: z.string().optional() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    requestId: z.string().optional(),
+    /** Every problem found, when there were several: a field or file path and what is wrong. */
+    details: z.array(z.object({ path: z.string().nullable(), message: z.string() })).optional(),
+  }),
 });
 export type ApiErrorBody = z.infer<typeof ApiErrorBody>;

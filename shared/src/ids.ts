@@ -13,6 +13,8 @@ export const ID_PREFIXES = {
   issue: "iss",
   comment: "cmt",
   task: "tsk",
+  skill: "skl",
+  proposal: "spr",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -8,3 +8,5 @@ export * from "./protocol/runner";
 export * from "./protocol/control";
 export * from "./protocol/viewer";
 export * from "./protocol/parse";
+export * from "./skills";
+export * from "./skill-bundle";

@@ -12,7 +12,11 @@ import { ApiError } from "./errors";
 import { requireToken, requireWorkspace, type AppEnv } from "./middleware/auth";
 import { agentRoutes } from "./routes/agents";
 import { bootstrapRoutes } from "./routes/bootstrap";
+import { agentSkillRoutes } from "./routes/agent-skills";
 import { commentRoutes } from "./routes/comments";
+import { runnerApiRoutes } from "./routes/runner-api";
+import { skillProposalRoutes } from "./routes/skill-proposals";
+import { skillRoutes } from "./routes/skills";
 import { issueRoutes } from "./routes/issues";
 import { runnerConnectRoutes, runnerRoutes } from "./routes/runners";
 import { taskRoutes } from "./routes/tasks";
@@ -22,6 +26,9 @@ const workspace = new Hono<AppEnv>()
   .use(requireToken("member"), requireWorkspace)
   .get("/", (c) => c.json({ workspace: { id: c.get("principal").workspaceId } }))
   .route("/issues/:issueId/comments", commentRoutes)
+  .route("/agents/:agentId/skills", agentSkillRoutes)
+  .route("/skills", skillRoutes)
+  .route("/skill-proposals", skillProposalRoutes)
   .route("/issues", issueRoutes)
   .route("/agents", agentRoutes)
   .route("/tasks", taskRoutes)
@@ -32,14 +39,22 @@ export const app = new Hono<AppEnv>()
   .use(requestId())
   .get("/api/v1/health", (c) => c.json({ ok: true, protocol: PROTOCOL_VERSION }))
   .route("/api/v1/bootstrap", bootstrapRoutes)
+  .get("/api/v1/whoami", requireToken("any"), (c) => {
+    const p = c.get("principal");
+    return c.json({ workspaceId: p.workspaceId, kind: p.kind, userId: p.userId, tokenId: p.tokenId });
+  })
   .route("/api/v1/runner", runnerConnectRoutes)
+  .route("/api/v1/runner", runnerApiRoutes)
   .route("/api/v1/workspaces/:workspaceId", workspace);
 
 app.notFound((c) => c.json<ApiErrorBody>({ error: { code: "not_found", message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, requestId: c.get("requestId") } }, 404));
 
 app.onError((err, c) => {
   const rid = c.get("requestId");
-  if (err instanceof ApiError) return c.json<ApiErrorBody>({ error: { code: err.code, message: err.message, requestId: rid } }, err.status);
+  if (err instanceof ApiError) {
+    const details = err.details ? { details: err.details } : {};
+    return c.json<ApiErrorBody>({ error: { code: err.code, message: err.message, requestId: rid, ...details } }, err.status);
+  }
   if (err instanceof HTTPException && err.status < 500) {
     return c.json<ApiErrorBody>({ error: { code: "bad_request", message: err.message || "bad request", requestId: rid } }, err.status);
   }

@@ -14,13 +14,22 @@ export type ErrorCode =
   | "already_bootstrapped"
   | "bootstrap_disabled"
   | "no_matching_runtime"
+  | "payload_too_large"
   | "internal";
+
+/** One problem with the input, where it is (a field or file path) when that is known. */
+export interface ErrorDetail {
+  path: string | null;
+  message: string;
+}
 
 export class ApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
     readonly code: ErrorCode,
     message: string,
+    /** Every problem found, when there were several (e.g. each invalid file of a skill). */
+    readonly details?: ErrorDetail[],
   ) {
     super(message);
     this.name = "ApiError";

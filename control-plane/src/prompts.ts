@@ -14,10 +14,22 @@ export interface PromptIssue {
   body: string;
 }
 
-/** The prompt of a task: the issue, its discussion so far, then the agent's instructions. */
-export function taskPrompt(issue: PromptIssue, instructions: string, comments: readonly AssignComment[] = []): string {
+/**
+ * The prompt of a task: the issue, its discussion so far, skills of the workspace that match it
+ * (suggested, not installed), then the agent's instructions.
+ */
+export function taskPrompt(
+  issue: PromptIssue,
+  instructions: string,
+  comments: readonly AssignComment[] = [],
+  suggested: readonly { name: string; description: string }[] = [],
+): string {
   const parts = [`# ${issue.key ? `${issue.key}: ` : ""}${issue.title}`, issue.body.trim()];
   if (comments.length > 0) parts.push("## Discussion so far", ...comments.map(formatComment));
+  if (suggested.length > 0) {
+    const list = suggested.map((s) => `- \`${s.name}\`: ${s.description}`).join("\n");
+    parts.push("## Workspace skills that may help", `These skills in the workspace library match this issue; they are not installed in this run.\n${list}`);
+  }
   if (instructions.trim()) parts.push("---", instructions.trim());
   return parts.filter(Boolean).join("\n\n");
 }

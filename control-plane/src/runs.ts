@@ -4,13 +4,15 @@
  * comments) in one round, builds the task payload (prompt, repository, watchdog limits) and
  * enqueues it in the workspace Durable Object.
  */
-import { and, desc, eq } from "drizzle-orm";
-import { type AssignComment, type AttemptView, MAX_ASSIGN_COMMENTS } from "@multica/shared";
+import { and, desc, eq, isNull } from "drizzle-orm";
+import { type AssignComment, type AssignSkill, type AttemptView, MAX_ASSIGN_COMMENTS } from "@multica/shared";
 import { createDb, schema } from "./db/client";
 import { ApiError } from "./errors";
 import type { Env } from "./env";
 import { readConfig } from "./env";
 import { taskPrompt } from "./prompts";
+import { searchSkills } from "./skills/search";
+import { agentSkillsForDispatch } from "./skills/store";
 import { workspaceStub } from "./workspace/stub";
 
 type IssueRow = typeof schema.issues.$inferSelect;
@@ -48,7 +50,14 @@ export interface RunContext {
   agent: AgentRow;
   /** The issue's latest comments, newest first. */
   recent: (typeof schema.comments.$inferSelect)[];
+  /** The agent's enabled skills at the versions it runs with. */
+  skills: (AssignSkill & { skillId: string })[];
+  /** Whether the workspace has any skill to suggest. */
+  hasSkills: boolean;
 }
+
+/** Skills suggested in a run's brief: the best matches for the issue text the agent does not have. */
+const SUGGESTIONS = 3;
 
 /**
  * Loads the issue (with its workspace's prefix), the agent and the latest comments at once:
@@ -56,22 +65,26 @@ export interface RunContext {
  */
 export async function loadRunContext(env: Env, workspaceId: string, issueId: string, agentId: string | null): Promise<Omit<RunContext, "agent"> & { agent: AgentRow | null }> {
   const db = createDb(env.DB);
-  const [[row], agents, recent] = await Promise.all([
+  const [[row], agents, recent, skills, [any]] = await Promise.all([
     db.select({ issue: schema.issues, prefix: schema.workspaces.issuePrefix }).from(schema.issues)
       .innerJoin(schema.workspaces, eq(schema.workspaces.id, schema.issues.workspaceId))
       .where(and(eq(schema.issues.id, issueId), eq(schema.issues.workspaceId, workspaceId))),
     agentId ? db.select().from(schema.agents).where(and(eq(schema.agents.id, agentId), eq(schema.agents.workspaceId, workspaceId))) : Promise.resolve([]),
     db.select().from(schema.comments).where(eq(schema.comments.issueId, issueId)).orderBy(desc(schema.comments.createdAt)).limit(MAX_ASSIGN_COMMENTS),
+    agentId ? agentSkillsForDispatch(db, agentId) : Promise.resolve([]),
+    db.select({ id: schema.skills.id }).from(schema.skills).where(and(eq(schema.skills.workspaceId, workspaceId), isNull(schema.skills.archivedAt))).limit(1),
   ]);
   if (!row) throw ApiError.notFound("issue", issueId);
-  return { issue: row.issue, prefix: row.prefix, agent: agents[0] ?? null, recent };
+  // An agent of another workspace never gets here: its skills are discarded with it.
+  const agent = agents[0] ?? null;
+  return { issue: row.issue, prefix: row.prefix, agent, recent, skills: agent ? skills : [], hasSkills: any !== undefined };
 }
 
 /** Enqueues a run; `followUp` makes it a follow-up that answers these comments. */
 export async function startRun(
   env: Env,
   workspaceId: string,
-  { issue, prefix, agent, recent }: RunContext,
+  { issue, prefix, agent, recent, skills, hasSkills }: RunContext,
   opts: { maxAttempts?: number; followUp?: AssignComment[] } = {},
 ): Promise<AttemptView> {
   const followIds = new Set((opts.followUp ?? []).map((c) => `${c.author}@${c.createdAt}`));
@@ -82,7 +95,12 @@ export async function startRun(
   const repoSource = issue.repository ?? agent.repository;
   const repository = repoSource ? { source: repoSource, baseRef: issue.repository ? issue.baseRef : agent.baseRef } : null;
   const seconds = (s: number | null) => (s === null ? null : s * 1000);
-  return workspaceStub(env, workspaceId).enqueue(workspaceId, {
+  const db = createDb(env.DB);
+  const attached = new Set(skills.map((s) => s.skillId));
+  const suggested = hasSkills
+    ? (await searchSkills(db, workspaceId, `${issue.title}\n${issue.body}`, SUGGESTIONS + attached.size)).filter((h) => !attached.has(h.skillId)).slice(0, SUGGESTIONS)
+    : [];
+  const task = await workspaceStub(env, workspaceId).enqueue(workspaceId, {
     issueId: issue.id,
     agentId: agent.id,
     runtimes: agent.runtimes,
@@ -90,11 +108,17 @@ export async function startRun(
     payload: {
       issue: { id: issue.id, key, title: issue.title, body: issue.body, comments },
       agent: { id: agent.id, name: agent.name, instructions: agent.instructions },
-      prompt: taskPrompt({ key, title: issue.title, body: issue.body }, agent.instructions, before),
+      prompt: taskPrompt({ key, title: issue.title, body: issue.body }, agent.instructions, before, suggested),
       repository,
       limits: { idleTimeoutMs: seconds(agent.idleTimeoutSeconds), timeoutMs: seconds(agent.timeoutSeconds) },
       maxConcurrent: agent.maxConcurrentTasks,
       followUp: opts.followUp ? { comments: opts.followUp } : null,
+      skills: skills.map(({ name, version, hash }) => ({ name, version, hash })),
     },
   });
+  // Follow-ups that joined a waiting run return that run: its skills are recorded already.
+  if (skills.length > 0) {
+    await db.insert(schema.taskSkills).values(skills.map((s) => ({ taskId: task.taskId, skillId: s.skillId, version: s.version }))).onConflictDoNothing();
+  }
+  return task;
 }

@@ -25,7 +25,9 @@ export async function startControlPlane(vars: Record<string, string> = {}): Prom
   const state = mkdtempSync(join(tmpdir(), "multica-cp-"));
   const secret = "test-bootstrap-secret";
   const allVars = { BOOTSTRAP_SECRET: secret, ...vars };
-  let proc: ControlPlaneProcess = await launchControlPlane({ persistTo: state, vars: allVars });
+  // MULTICA_TEST_LOGS=1 shows the Worker's own log lines (uncaught errors, console.error) while debugging.
+  const log = process.env.MULTICA_TEST_LOGS ? (line: string) => console.error(`[control plane] ${line}`) : undefined;
+  let proc: ControlPlaneProcess = await launchControlPlane({ persistTo: state, vars: allVars, ...(log ? { log } : {}) });
   const boot = await bootstrap(proc.url, secret);
   if (!boot) throw new Error("fresh control plane was already bootstrapped");
   const api = new ApiClient(proc.url, boot.token.secret, boot.workspace.id);

@@ -174,3 +174,94 @@ export const transcriptChunks = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.taskId, t.attempt, t.firstSeq] })],
 );
+
+/** A workspace's skill: its name is unique in the workspace; its content lives in versions. */
+export const skills = sqliteTable(
+  "skills",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    name: text("name").notNull(),
+    description: text("description").notNull(),
+    latestVersion: integer("latest_version").notNull(),
+    archivedAt: integer("archived_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("skills_workspace_name").on(t.workspaceId, t.name)],
+);
+
+/** Every change to a skill is a new version; files are listed by content hash (see skillBlobs). */
+export const skillVersions = sqliteTable(
+  "skill_versions",
+  {
+    skillId: text("skill_id").notNull().references(() => skills.id),
+    version: integer("version").notNull(),
+    /** Hash of the version's file list: what runners cache bundles by. */
+    bundleHash: text("bundle_hash").notNull(),
+    files: text("files", { mode: "json" }).$type<{ path: string; size: number; hash: string }[]>().notNull(),
+    description: text("description").notNull(),
+    /** `user`, `runner` (skills push) or `task` (an accepted harvest proposal). */
+    authorKind: text("author_kind", { enum: ["user", "runner", "task"] }).notNull(),
+    authorId: text("author_id").notNull(),
+    authorAttempt: integer("author_attempt"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.skillId, t.version] }), index("skill_versions_bundle").on(t.bundleHash)],
+);
+
+/** File contents by SHA-256, base64: shared by every version (and skill) that has the same bytes. */
+export const skillBlobs = sqliteTable("skill_blobs", {
+  hash: text("hash").primaryKey(),
+  size: integer("size").notNull(),
+  content: text("content").notNull(),
+});
+
+/** Which skills an agent gets, pinned to a version or following the latest. */
+export const agentSkills = sqliteTable(
+  "agent_skills",
+  {
+    agentId: text("agent_id").notNull().references(() => agents.id),
+    skillId: text("skill_id").notNull().references(() => skills.id),
+    /** Null: the latest version at dispatch. */
+    version: integer("version"),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.skillId] })],
+);
+
+/** A skill an agent run created or changed, waiting for a member to accept or reject it. */
+export const skillProposals = sqliteTable(
+  "skill_proposals",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    name: text("name").notNull(),
+    description: text("description").notNull(),
+    bundleHash: text("bundle_hash").notNull(),
+    files: text("files", { mode: "json" }).$type<{ path: string; size: number; hash: string }[]>().notNull(),
+    /** The bundle the run started from; null when the agent created the skill. */
+    baseHash: text("base_hash"),
+    taskId: text("task_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    status: text("status", { enum: ["pending", "accepted", "rejected"] }).notNull(),
+    decidedBy: text("decided_by"),
+    /** The version an accepted proposal became. */
+    acceptedVersion: integer("accepted_version"),
+    createdAt: integer("created_at").notNull(),
+    decidedAt: integer("decided_at"),
+  },
+  (t) => [index("skill_proposals_workspace").on(t.workspaceId, t.status), uniqueIndex("skill_proposals_run").on(t.taskId, t.attempt, t.name)],
+);
+
+/** The skills each task was dispatched with: usage statistics per skill. */
+export const taskSkills = sqliteTable(
+  "task_skills",
+  {
+    taskId: text("task_id").notNull(),
+    skillId: text("skill_id").notNull(),
+    version: integer("version").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.taskId, t.skillId] }), index("task_skills_skill").on(t.skillId)],
+);

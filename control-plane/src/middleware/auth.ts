@@ -33,8 +33,8 @@ function bearer(req: Request): string | null {
   return new URL(req.url).searchParams.get("token");
 }
 
-/** Requires a valid, unrevoked token of the given kind. */
-export function requireToken(kind: Principal["kind"]) {
+/** Requires a valid, unrevoked token of the given kind ("any": either). */
+export function requireToken(kind: Principal["kind"] | "any") {
   return createMiddleware<AppEnv>(async (c, next) => {
     const secret = bearer(c.req.raw);
     if (!secret) throw new ApiError(401, "unauthorized", "missing token: send 'Authorization: Bearer <token>'");
@@ -46,7 +46,7 @@ export function requireToken(kind: Principal["kind"]) {
       .where(and(eq(schema.apiTokens.secretHash, await hashToken(secret)), isNull(schema.apiTokens.revokedAt)))
       .limit(1);
     if (!row) throw new ApiError(401, "unauthorized", "invalid or revoked token");
-    if (row.kind !== kind) {
+    if (kind !== "any" && row.kind !== kind) {
       throw new ApiError(403, "forbidden", kind === "runner" ? "this endpoint needs a runner token" : "runner tokens can only connect runners");
     }
     c.set("principal", { tokenId: row.id, userId: row.userId, workspaceId: row.workspaceId, kind: row.kind });

@@ -38,6 +38,7 @@ export function buildAssign(store: TaskStore, s: AttemptState, payload: TaskPayl
     repository: payload.repository ?? null,
     limits: payload.limits ?? { idleTimeoutMs: null, timeoutMs: null },
     resume: null,
+    skills: payload.skills ?? [],
   };
   const comments = payload.followUp?.comments;
   if (!comments) return frame;

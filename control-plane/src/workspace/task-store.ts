@@ -13,7 +13,7 @@ import type { AttemptState } from "./task-machine";
  * decides whether they continue the earlier session or start fresh with its summary.
  */
 export type TaskPayload = Pick<ControlTaskAssign, "issue" | "agent" | "prompt"> &
-  Partial<Pick<ControlTaskAssign, "repository" | "limits">> & {
+  Partial<Pick<ControlTaskAssign, "repository" | "limits" | "skills">> & {
     maxConcurrent: number;
     followUp?: { comments: AssignComment[] } | null;
   };

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { AgentId, IssueId, TaskId } from "../ids";
+import { AssignSkill } from "../skills";
 import { RepositoryRef, RuntimeKey } from "../tasks";
 import { MAX_ASSIGN_COMMENTS } from "./version";
 
@@ -51,6 +52,8 @@ export const ControlTaskAssign = z.object({
    * `prompt` (the whole issue, the earlier run's summary and the new comments) instead.
    */
   resume: z.object({ sessionId: z.string().min(1).max(200), prompt: z.string() }).nullable().default(null),
+  /** The agent's skills for this run, by bundle hash: the runner fetches what it lacks and installs them in the work dir. */
+  skills: z.array(AssignSkill).max(100).default([]),
 });
 
 export const ControlTaskCancel = z.object({

@@ -53,6 +53,7 @@ const controlFrames: ControlMessage[] = [
     repository: { source: "https://example.com/org/repo.git", baseRef: "main" },
     limits: { idleTimeoutMs: 60_000, timeoutMs: null },
     resume: { sessionId: "sess-1", prompt: "There is a new comment" },
+    skills: [{ name: "lint-fix", version: 2, hash: "a".repeat(64) }],
   },
   { type: "task.cancel", ...ref, reason: "cancelled by a member" },
   { type: "ack", ...ref, seq: 0 },

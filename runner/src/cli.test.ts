@@ -95,6 +95,7 @@ describe("multica-runner CLI", () => {
       repository: null,
       limits: { idleTimeoutMs: null, timeoutMs: null },
       resume: null,
+      skills: [],
     });
     cp.send(assign(1));
     await cp.waitFor(() => cp.of("task.started").length === 1);

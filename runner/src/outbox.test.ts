@@ -46,6 +46,7 @@ const assign = (r: AttemptRef): ControlTaskAssign => ({
   repository: null,
   limits: { idleTimeoutMs: null, timeoutMs: null },
   resume: null,
+  skills: [],
 });
 const line = (text: string) => ({ kind: "output" as const, stream: "stdout" as const, text });
 

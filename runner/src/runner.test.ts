@@ -67,6 +67,7 @@ function assign(runtime: string, prompt = "5"): ControlTaskAssign {
     repository: null,
     limits: { idleTimeoutMs: null, timeoutMs: null },
     resume: null,
+    skills: [],
   };
 }
 

@@ -1,6 +1,6 @@
 // The bundled CLI as users run it: help, exit codes, signals. Bundles src/cli.ts like
 // scripts/build-runner.mjs does, to its own file in runner/dist so a parallel build is untouched.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -24,7 +24,8 @@ beforeAll(async () => {
     platform: "node",
     format: "esm",
     target: "node20",
-    external: ["@libsql/client", "execa", "ws", "zod"],
+    // Like scripts/build-runner.mjs: the runner's runtime dependencies stay external.
+    external: Object.keys((JSON.parse(readFileSync(join(RUNNER, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies),
     define: { RUNNER_VERSION: JSON.stringify("9.9.9-test") },
     banner: { js: "#!/usr/bin/env node" },
     logLevel: "warning",

@@ -3,11 +3,13 @@
  * Reads the configuration once, starts the runner, and maps outcomes to exit codes:
  * 0 stopped, 1 internal error, 2 bad usage or config, 3 refused by the control plane.
  * The first SIGINT/SIGTERM stops gracefully; a second one exits at once.
+ * `multica-runner skills …` is a separate command line (skills/skills-cli.ts).
  */
 import { ConfigError, parseCli } from "./config";
 import { DataDirBusyError } from "./data-dir-lock";
 import { createLogger, describeError } from "./log";
 import { ExitCode, Runner } from "./runner";
+import { runSkillsCli } from "./skills/skills-cli";
 import { usageText } from "./usage";
 import { VERSION } from "./version";
 
@@ -16,6 +18,7 @@ function fail(message: string): void {
 }
 
 async function main(): Promise<number> {
+  if (process.argv[2] === "skills") return runSkillsCli(process.argv.slice(3));
   let request: ReturnType<typeof parseCli>;
   try {
     request = parseCli(process.argv.slice(2));

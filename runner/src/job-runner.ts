@@ -3,7 +3,9 @@
  * the task's repository, or a plain directory, with the issue written where the agent CLI reads
  * it), starts it through its runtime's adapter — resuming the earlier session for a follow-up
  * when this runner still has its work dir — stores every event it produces, and stores its
- * report when it ends. runner.ts feeds it `task.assign` / `task.cancel` frames.
+ * report when it ends. The task's skills are fetched (skill-cache.ts) and installed in the work
+ * dir before the agent starts; skills the agent created or changed are proposed to the workspace
+ * after it ends (skill-harvest.ts). runner.ts feeds it `task.assign` / `task.cancel` frames.
  */
 import { join } from "node:path";
 import type { AgentEvent, AttemptRef, ControlTaskAssign, FailureKind, ReportStatus } from "@multica/shared";
@@ -11,12 +13,18 @@ import type { RunningAgent } from "./agents/adapter";
 import type { RuntimeRegistry } from "./agents/registry";
 import { describeError, type Logger } from "./log";
 import type { Outbox, ReportBody } from "./outbox";
+import { ensureBundles, SkillFetchError } from "./skills/skill-cache";
+import { harvestSkills } from "./skills/skill-harvest";
+import { type InstalledSkills, installSkills } from "./skills/skill-install";
 import { type PreparedWorkdir, prepareWorkdir, WorkdirError } from "./workdir/workdir";
 
 export interface JobRunnerOptions {
   outbox: Outbox;
   registry: RuntimeRegistry;
   dataDir: string;
+  /** The control plane (skill bundles and proposals go over its REST API) and the runner token. */
+  url: URL;
+  token: string;
   concurrency: number;
   log: Logger;
   /** The agent process of an attempt is up (send `task.started`). */
@@ -37,12 +45,19 @@ type Job = {
   done: Promise<void>;
 };
 
+/** How long proposing the skills an agent made may hold up its report. */
+const HARVEST_TIMEOUT_MS = 30_000;
+
+type Failed = { ok: false; status: ReportStatus; kind: FailureKind; error: string };
+
 const key = (ref: AttemptRef) => `${ref.taskId}#${ref.attempt}`;
 const label = (ref: AttemptRef) => `${ref.taskId}/${ref.attempt}`;
 
 export class JobRunner {
   private readonly jobs = new Map<string, Job>();
   private stopping = false;
+  /** Aborted by stopAll: a harvest in progress must not hold up the runner's stop. */
+  private readonly stopped = new AbortController();
 
   constructor(private readonly o: JobRunnerOptions) {}
 
@@ -84,6 +99,7 @@ export class JobRunner {
   /** Refuses further assigns and cancels everything; resolves when every report is stored. */
   async stopAll(reason: string): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     for (const job of this.jobs.values()) this.cancel(job.ref, reason);
     await Promise.all([...this.jobs.values()].map((j) => j.done));
   }
@@ -113,6 +129,9 @@ export class JobRunner {
     if (job.cancelReason !== null) return refuse("cancelled", "cancelled", `cancelled before start: ${job.cancelReason}`);
     if (!prepared.ok) return refuse(prepared.status, prepared.kind, prepared.error);
     const { dir: workDir, reused, promptPreamble } = prepared.workdir;
+    const skills = await this.installSkills(job, msg, workDir);
+    if (job.cancelReason !== null) return refuse("cancelled", "cancelled", `cancelled before start: ${job.cancelReason}`);
+    if (!skills.ok) return refuse(skills.status, skills.kind, skills.error);
 
     // A follow-up resumes the agent's session only where that session's files are: its work dir.
     const resume = msg.resume && reused ? msg.resume : null;
@@ -132,6 +151,7 @@ export class JobRunner {
       await this.o.outbox.append(ref, event);
     }
     const outcome = await agent.outcome;
+    await this.harvest(job, skills.installed);
     await this.finish(job, { ...ref, ...outcome });
   }
 
@@ -139,7 +159,7 @@ export class JobRunner {
   private async prepare(
     job: Job,
     msg: ControlTaskAssign,
-  ): Promise<{ ok: true; workdir: PreparedWorkdir } | { ok: false; status: ReportStatus; kind: FailureKind; error: string }> {
+  ): Promise<{ ok: true; workdir: PreparedWorkdir } | Failed> {
     const { ref } = job;
     const twin = [...this.jobs.values()].some((j) => j !== job && j.accepted && j.pair === job.pair);
     const key = msg.issue.key || msg.issue.id;
@@ -167,6 +187,50 @@ export class JobRunner {
       const error = err instanceof WorkdirError ? err.message : `could not prepare the work directory: ${describeError(err)}`;
       return { ok: false, status: "lost", kind: "runner_lost", error };
     }
+  }
+
+  /**
+   * Fetches the task's skills the cache lacks and installs them where the runtime's CLI reads
+   * them, with progress lines in the transcript. Runs with no skills too: it removes skills of an
+   * earlier run and records the folders already there, so the harvest sees what the agent made.
+   */
+  private async installSkills(job: Job, msg: ControlTaskAssign, workDir: string): Promise<{ ok: true; installed: InstalledSkills } | Failed> {
+    const progress: Promise<void>[] = [];
+    const status = (text: string) => progress.push(this.o.outbox.append(job.ref, { kind: "status", text: text.slice(0, 2000) }));
+    try {
+      const { url, token, dataDir } = this.o;
+      const bundles = await ensureBundles(msg.skills, { url, token, dataDir, signal: job.abort.signal, onProgress: status });
+      const installed = await installSkills(workDir, msg.runtime, bundles, { signal: job.abort.signal });
+      if (installed.installed.length > 0) {
+        status(`skills: ${installed.installed.map((s) => `${s.name} v${s.version}`).join(", ")} in ${installed.skillDirs[0]}`);
+      }
+      for (const note of installed.notes) status(note);
+      await Promise.all(progress);
+      return { ok: true, installed };
+    } catch (err) {
+      await Promise.all(progress);
+      // A bundle the control plane does not have will not appear on a retry; anything else may.
+      if (err instanceof SkillFetchError && err.kind === "not_found") return { ok: false, status: "failed", kind: "bad_config", error: err.message };
+      const error = err instanceof SkillFetchError ? err.message : `could not install the task's skills: ${describeError(err)}`;
+      return { ok: false, status: "lost", kind: "runner_lost", error };
+    }
+  }
+
+  /** Proposes the skills the agent created or changed (bounded; never fails the attempt). Skipped while stopping. */
+  private async harvest(job: Job, installed: InstalledSkills): Promise<void> {
+    if (this.stopping || installed.skillDirs.length === 0) return;
+    const progress: Promise<void>[] = [];
+    await harvestSkills(
+      { installed, ...job.ref },
+      {
+        url: this.o.url,
+        token: this.o.token,
+        log: this.o.log,
+        signal: AbortSignal.any([AbortSignal.timeout(HARVEST_TIMEOUT_MS), this.stopped.signal]),
+        onStatus: (text) => progress.push(this.o.outbox.append(job.ref, { kind: "status", text: text.slice(0, 2000) })),
+      },
+    );
+    await Promise.all(progress);
   }
 
   /** A bug or a dead outbox ended the attempt: stop its process and try to report it failed. */

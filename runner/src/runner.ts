@@ -73,6 +73,8 @@ export class Runner {
       outbox,
       registry,
       dataDir: config.dataDir,
+      url: config.url,
+      token: config.token,
       concurrency: config.concurrency,
       log,
       onStarted: (ref) => send({ type: "task.started", ...ref }),

@@ -14,6 +14,9 @@ network or the runner itself goes down: output is stored locally until acknowled
 
 Usage:
   multica-runner [flags]
+  multica-runner skills <command> …   manage the workspace's skills (push, list,
+                                      show, diff, import, archive, attach, detach);
+                                      see multica-runner skills --help
 
 Flags (each can also be set by an environment variable or in the config file;
 flags win over variables, variables over the file, the file over defaults):
@@ -54,7 +57,8 @@ Runtimes:
   A command gets:
     - "{prompt}" in its args replaced by the task prompt,
     - the variables MULTICA_PROMPT, MULTICA_TASK_ID, MULTICA_ATTEMPT,
-      MULTICA_ISSUE_TITLE and MULTICA_WORKDIR (the runner token is not passed on),
+      MULTICA_ISSUE_TITLE, MULTICA_WORKDIR and MULTICA_SKILLS_DIR (the agent's
+      skills, one folder each; the runner token is not passed on),
     - the work directory as its current directory, so relative paths in args
       resolve there: use absolute paths for scripts.
   Every line it prints becomes part of the task transcript. Exit code 0 means
@@ -69,6 +73,14 @@ Work directories:
   issue and the agent's instructions are written where each CLI reads them
   (CLAUDE.md, AGENTS.md, GEMINI.md, …, or a secondary file when the repository
   has its own) and in .multica/ISSUE.md, hidden from git.
+
+Skills:
+  The skills attached to the task's agent are fetched once into <data-dir>/skills/
+  and copied into the work directory where its CLI reads project skills
+  (.claude/skills, .agents/skills for codex, .github/skills, .opencode/skills,
+  .gemini/skills, .cursor/skills; .multica/skills for commands), hidden from git;
+  a repository's own skill of the same name is left as it is. Skills the agent
+  creates or changes there are proposed to the workspace for review after the run.
 
 Watchdogs:
   "timeoutSeconds" stops an attempt that runs longer; "idleTimeoutSeconds" stops

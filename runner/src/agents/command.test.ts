@@ -81,6 +81,7 @@ describe("command adapter", () => {
     expect(seen.argv).toEqual(["--p=say 'hi' $HOME", "say 'hi' $HOME"]);
     expect(seen.env).toMatchObject({ MULTICA_PROMPT: "say 'hi' $HOME", MULTICA_TASK_ID: "tsk_abcd1234", MULTICA_ATTEMPT: "2", MULTICA_ISSUE_TITLE: "Fix it", EXTRA: "1" });
     expect(seen.env.MULTICA_WORKDIR).toBe(seen.cwd);
+    expect(seen.env.MULTICA_SKILLS_DIR).toBe(join(seen.cwd, ".multica", "skills"));
     expect(seen.env.PWD).toBe(seen.cwd);
     expect(seen.env.MULTICA_TOKEN).toBe("never"); // baseEnv is passed as given: config.ts strips the real token
   });

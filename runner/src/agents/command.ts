@@ -66,6 +66,8 @@ function startCommand(cfg: CommandRuntimeConfig, ctx: AgentStartContext, opts: C
     MULTICA_ATTEMPT: String(ctx.attempt),
     MULTICA_ISSUE_TITLE: ctx.issue.title,
     MULTICA_WORKDIR: ctx.workDir,
+    // Where the runner installs the agent's skills for command runtimes (skills/skill-targets.ts).
+    MULTICA_SKILLS_DIR: join(ctx.workDir, ".multica", "skills"),
     PWD: ctx.workDir,
   };
   return startAgentProcess({

@@ -23,6 +23,7 @@ import { z } from "zod";
 import { type ContextComment, renderContextDocument } from "./context-document";
 import { CANDIDATE_PATHS, planContextFiles, WRITABLE_PATHS } from "./context-targets";
 import { runGit } from "./git";
+import { addExcludeEntries, gitRepoAt } from "./git-exclude";
 import { realParentDirs } from "./paths";
 
 export interface ContextRequest {
@@ -48,8 +49,10 @@ export interface ContextOptions {
 }
 
 const Manifest = z.object({ version: z.literal(1), files: z.array(z.string()).max(100) });
-const EXCLUDE_BEGIN = "# >>> multica-runner: files the runner writes into worktrees (managed, do not edit)";
-const EXCLUDE_END = "# <<< multica-runner";
+const EXCLUDE_BLOCK = {
+  begin: "# >>> multica-runner: files the runner writes into worktrees (managed, do not edit)",
+  end: "# <<< multica-runner",
+};
 /** A user file merged into ours (AGENTS.md for Codex) is read only up to this size. */
 const MAX_MERGED_USER_FILE = 1024 * 1024;
 
@@ -110,23 +113,8 @@ export async function writeContextFiles(req: ContextRequest, opts: ContextOption
     await unlink(join(dir, path)).catch(() => undefined);
   }
   await writeManifest(manifestPath, written);
-  if (repo) await excludeFiles(repo.excludeFile, written);
+  if (repo) await addExcludeEntries(repo.excludeFile, EXCLUDE_BLOCK, written.map((f) => `/${f}`));
   return { files: written, promptPreamble: plan.promptPreamble, notes };
-}
-
-/** The git dir and exclude file when `dir` is the top of a working tree; null otherwise. */
-async function gitRepoAt(dir: string, opts: ContextOptions): Promise<{ gitDir: string; excludeFile: string } | null> {
-  const probe = await runGit(["rev-parse", "--path-format=absolute", "--absolute-git-dir", "--show-toplevel", "--git-path", "info/exclude"], {
-    cwd: dir,
-    what: `git rev-parse in ${dir}`,
-    timeoutMs: opts.timeoutMs,
-    signal: opts.signal,
-    allowFailure: true,
-  });
-  const [gitDir, top, excludeFile] = probe.stdout.trim().split("\n");
-  if (!probe.ok || !gitDir || !top || !excludeFile) return null;
-  // A task directory inside some other repository is not a worktree of ours.
-  return (await realpath(top).catch(() => top)) === dir ? { gitDir, excludeFile } : null;
 }
 
 /** Which candidate paths git tracks (a tracked directory of that name counts too). */
@@ -170,17 +158,3 @@ async function writeManifest(path: string, files: string[]): Promise<void> {
   await rename(tmp, path);
 }
 
-/** Adds `/path` lines for `files` to the runner's block in the exclude file (keeping what it had). */
-async function excludeFiles(excludeFile: string, files: string[]): Promise<void> {
-  const text = (await readFile(excludeFile, "utf8").catch(() => "")).replace(/\r\n/g, "\n");
-  const lines = text.split("\n");
-  const begin = lines.indexOf(EXCLUDE_BEGIN);
-  const end = begin >= 0 ? lines.indexOf(EXCLUDE_END, begin) : -1;
-  const block = begin >= 0 && end > begin ? lines.slice(begin + 1, end) : [];
-  const outside = begin >= 0 && end > begin ? [...lines.slice(0, begin), ...lines.slice(end + 1)] : lines;
-  const entries = [...new Set([...block, ...files.map((f) => `/${f}`)])].filter((l) => l.trim() !== "");
-  if (entries.length === block.filter((l) => l.trim() !== "").length) return;
-  const head = outside.join("\n").trimEnd();
-  await mkdir(dirname(excludeFile), { recursive: true });
-  await writeFile(excludeFile, `${head === "" ? "" : `${head}\n`}${[EXCLUDE_BEGIN, ...entries, EXCLUDE_END].join("\n")}\n`);
-}

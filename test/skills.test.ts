@@ -142,7 +142,7 @@ describe("skills in runs", () => {
     expect((await cp.api.post(`/skill-proposals/${first.proposal.id}/accept`)).status).toBe(409);
     expect((await cp.api.post(`/skill-proposals/${second.proposal.id}/reject`)).status).toBe(200);
     const history = await cp.api.get<{ versions: { version: number; author: { kind: string; id: string; attempt: number } }[] }>("/skills/release-notes");
-    expect(history.body.versions[0]).toMatchObject({ version: 3, author: { kind: "task", id: taskId, attempt: 1 } });
+    expect(history.body.versions[0]).toMatchObject({ version: 3, author: { kind: "task", id: taskId, attempt: 1, run: `/api/v1/workspaces/${cp.workspaceId}/tasks/${taskId}?attempt=1` } });
     expect((await cp.api.get<{ skills: { name: string }[] }>("/skills")).body.skills.map((s) => s.name)).not.toContain("pr-links");
 
     // The run succeeds: the skill's usage statistics count it.

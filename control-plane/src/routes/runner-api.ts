@@ -11,6 +11,7 @@ import { ApiError } from "../errors";
 import { type AppEnv, requireToken } from "../middleware/auth";
 import { bundleByHash, findSkill, toBase64, versionOf, writeVersion } from "../skills/store";
 import { validate } from "../validation";
+import { workspaceStub } from "../workspace/stub";
 import { readSkillUpload, validated } from "./skills";
 
 export const runnerApiRoutes = new Hono<AppEnv>()
@@ -31,9 +32,8 @@ export const runnerApiRoutes = new Hono<AppEnv>()
     const body = c.req.valid("json");
     const ws = c.get("principal").workspaceId;
     const db = createDb(c.env.DB);
-    const [task] = await db.select({ id: schema.tasks.id }).from(schema.tasks)
-      .where(and(eq(schema.tasks.id, body.taskId), eq(schema.tasks.attempt, body.attempt), eq(schema.tasks.workspaceId, ws)));
-    if (!task) throw ApiError.notFound("task attempt", `${body.taskId}/${body.attempt}`);
+    // The Durable Object knows the attempt the moment it is dispatched; D1 mirrors it a little later.
+    if (!(await workspaceStub(c.env, ws).hasAttempt(body.taskId, body.attempt))) throw ApiError.notFound("task attempt", `${body.taskId}/${body.attempt}`);
     const skill = await validated(body.files);
     // Nothing to propose when the run left the skill as it was, or as the library has it now.
     const existing = await findSkill(db, ws, skill.name);

@@ -59,8 +59,11 @@ function view(s: SkillRow, stats?: { runs: number; succeeded: number; failed: nu
   };
 }
 
-function versionView(v: typeof schema.skillVersions.$inferSelect) {
-  return { version: v.version, hash: v.bundleHash, description: v.description, author: { kind: v.authorKind, id: v.authorId, attempt: v.authorAttempt }, createdAt: v.createdAt, files: v.files };
+function versionView(v: typeof schema.skillVersions.$inferSelect, workspaceId: string) {
+  // A version harvested from a run links to that run (its attempts and transcript).
+  const run = v.authorKind === "task" ? { run: `/api/v1/workspaces/${workspaceId}/tasks/${v.authorId}?attempt=${v.authorAttempt ?? 1}` } : {};
+  const author = { kind: v.authorKind, id: v.authorId, attempt: v.authorAttempt, ...run };
+  return { version: v.version, hash: v.bundleHash, description: v.description, author, createdAt: v.createdAt, files: v.files };
 }
 
 export const skillRoutes = new Hono<AppEnv>()
@@ -68,7 +71,7 @@ export const skillRoutes = new Hono<AppEnv>()
     const p = c.get("principal");
     const skill = await validated(await readSkillUpload(c.req.raw));
     const r = await writeVersion(createDb(c.env.DB), p.workspaceId, skill, { kind: "user", id: p.userId, attempt: null }, Date.now());
-    return c.json({ skill: view(r.skill), version: versionView(r.version), created: r.created }, r.created ? 201 : 200);
+    return c.json({ skill: view(r.skill), version: versionView(r.version, p.workspaceId), created: r.created }, r.created ? 201 : 200);
   })
   .get("/", async (c) => {
     const db = createDb(c.env.DB);
@@ -96,14 +99,14 @@ export const skillRoutes = new Hono<AppEnv>()
       db.select().from(schema.skillVersions).where(eq(schema.skillVersions.skillId, skill.id)).orderBy(desc(schema.skillVersions.version)),
       skillStats(db, [skill.id]),
     ]);
-    return c.json({ skill: view(skill, stats.get(skill.id)), versions: versions.map(versionView) });
+    return c.json({ skill: view(skill, stats.get(skill.id)), versions: versions.map((v) => versionView(v, skill.workspaceId)) });
   })
   .get("/:name/versions/:version", async (c) => {
     const db = createDb(c.env.DB);
     const skill = await requireSkill(db, c.get("principal").workspaceId, c.req.param("name"));
     const v = await versionOf(db, skill.id, Number(c.req.param("version")));
     if (!v) throw ApiError.notFound(`version of skill ${skill.name}`, c.req.param("version"));
-    return c.json({ ...versionView(v), files: await bundleFiles(db, v.files) });
+    return c.json({ ...versionView(v, skill.workspaceId), files: await bundleFiles(db, v.files) });
   })
   .get("/:name/diff", async (c) => {
     const db = createDb(c.env.DB);

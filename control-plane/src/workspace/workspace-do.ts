@@ -82,6 +82,11 @@ export class WorkspaceDO extends DurableObject<Env> {
     return { attempts: this.store.attempts(taskId).map(toAttemptView), transcript };
   }
 
+  /** Whether this workspace has that attempt; authoritative at once, unlike D1's mirror. */
+  async hasAttempt(taskId: string, attempt: number): Promise<boolean> {
+    return this.store.getAttempt(taskId, attempt) !== null;
+  }
+
   /** Ids of runners connected right now (D1 has the durable list). */
   async connectedRunners(): Promise<string[]> {
     return [...this.workspace.runnerSockets().keys()];

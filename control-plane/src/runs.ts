@@ -4,7 +4,7 @@
  * comments) in one round, builds the task payload (prompt, repository, watchdog limits) and
  * enqueues it in the workspace Durable Object.
  */
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { type AssignComment, type AssignSkill, type AttemptView, MAX_ASSIGN_COMMENTS } from "@multica/shared";
 import { createDb, schema } from "./db/client";
 import { ApiError } from "./errors";
@@ -65,19 +65,21 @@ const SUGGESTIONS = 3;
  */
 export async function loadRunContext(env: Env, workspaceId: string, issueId: string, agentId: string | null): Promise<Omit<RunContext, "agent"> & { agent: AgentRow | null }> {
   const db = createDb(env.DB);
-  const [[row], agents, recent, skills, [any]] = await Promise.all([
-    db.select({ issue: schema.issues, prefix: schema.workspaces.issuePrefix }).from(schema.issues)
+  // Whether there are skills to send or suggest rides along as EXISTS columns, so a workspace
+  // without skills pays no extra query on the dispatch path.
+  const liveSkills = sql<number>`EXISTS (SELECT 1 FROM skills WHERE workspace_id = ${workspaceId} AND archived_at IS NULL)`;
+  const attached = sql<number>`EXISTS (SELECT 1 FROM agent_skills WHERE agent_id = ${agentId ?? ""} AND enabled = 1)`;
+  const [[row], agents, recent] = await Promise.all([
+    db.select({ issue: schema.issues, prefix: schema.workspaces.issuePrefix, hasSkills: liveSkills }).from(schema.issues)
       .innerJoin(schema.workspaces, eq(schema.workspaces.id, schema.issues.workspaceId))
       .where(and(eq(schema.issues.id, issueId), eq(schema.issues.workspaceId, workspaceId))),
-    agentId ? db.select().from(schema.agents).where(and(eq(schema.agents.id, agentId), eq(schema.agents.workspaceId, workspaceId))) : Promise.resolve([]),
+    agentId ? db.select({ agent: schema.agents, attached }).from(schema.agents).where(and(eq(schema.agents.id, agentId), eq(schema.agents.workspaceId, workspaceId))) : Promise.resolve([]),
     db.select().from(schema.comments).where(eq(schema.comments.issueId, issueId)).orderBy(desc(schema.comments.createdAt)).limit(MAX_ASSIGN_COMMENTS),
-    agentId ? agentSkillsForDispatch(db, agentId) : Promise.resolve([]),
-    db.select({ id: schema.skills.id }).from(schema.skills).where(and(eq(schema.skills.workspaceId, workspaceId), isNull(schema.skills.archivedAt))).limit(1),
   ]);
   if (!row) throw ApiError.notFound("issue", issueId);
-  // An agent of another workspace never gets here: its skills are discarded with it.
-  const agent = agents[0] ?? null;
-  return { issue: row.issue, prefix: row.prefix, agent, recent, skills: agent ? skills : [], hasSkills: any !== undefined };
+  const found = agents[0] ?? null;
+  const skills = found && Number(found.attached) === 1 ? await agentSkillsForDispatch(db, found.agent.id) : [];
+  return { issue: row.issue, prefix: row.prefix, agent: found?.agent ?? null, recent, skills, hasSkills: Number(row.hasSkills) === 1 };
 }
 
 /** Enqueues a run; `followUp` makes it a follow-up that answers these comments. */

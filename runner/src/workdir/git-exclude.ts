@@ -5,8 +5,8 @@
  * every update goes through one per-file lock in this process and is written atomically.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, realpath, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { lstat, mkdir, readFile, realpath, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { runGit } from "./git";
 import { KeyedLock } from "./keyed-lock";
 
@@ -31,6 +31,9 @@ const locks = new KeyedLock();
 
 /** The git dir and exclude file when `dir` (a real path) is the top of a working tree; null otherwise. */
 export async function gitRepoAt(dir: string, opts: GitProbeOptions): Promise<WorkRepo | null> {
+  // The top of a working tree has a .git entry (a file in a worktree): without one, no git to ask.
+  // Plain task dirs are the common case, and a git process costs milliseconds on the dispatch path.
+  if (!(await lstat(join(dir, ".git")).catch(() => null))) return null;
   const probe = await runGit(["rev-parse", "--path-format=absolute", "--absolute-git-dir", "--show-toplevel", "--git-path", "info/exclude"], {
     cwd: dir,
     what: `git rev-parse in ${dir}`,

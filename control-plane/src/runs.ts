@@ -1,7 +1,7 @@
 /**
  * Starting a run of an agent on an issue: what the assign and comment routes share. Reads what
  * the agent needs from D1 (the issue with its workspace's prefix, the agent, the latest
- * comments) in one round, builds the task payload (prompt, repository, watchdog limits) and
+ * comments) in one batch, builds the task payload (prompt, repository, watchdog limits) and
  * enqueues it in the workspace Durable Object.
  */
 import { and, desc, eq, sql } from "drizzle-orm";
@@ -43,7 +43,7 @@ export async function issuePrefix(env: Env, workspaceId: string): Promise<string
   return ws?.p ?? "MUL";
 }
 
-/** Everything a run needs from D1, read in one round of parallel queries. */
+/** Everything a run needs from D1, read in one batch. */
 export interface RunContext {
   issue: IssueRow;
   prefix: string;
@@ -69,11 +69,12 @@ export async function loadRunContext(env: Env, workspaceId: string, issueId: str
   // without skills pays no extra query on the dispatch path.
   const liveSkills = sql<number>`EXISTS (SELECT 1 FROM skills WHERE workspace_id = ${workspaceId} AND archived_at IS NULL)`;
   const attached = sql<number>`EXISTS (SELECT 1 FROM agent_skills WHERE agent_id = ${agentId ?? ""} AND enabled = 1)`;
-  const [[row], agents, recent] = await Promise.all([
+  // One D1 batch: a single round trip for the three reads (each costs milliseconds on its own).
+  const [[row], agents, recent] = await db.batch([
     db.select({ issue: schema.issues, prefix: schema.workspaces.issuePrefix, hasSkills: liveSkills }).from(schema.issues)
       .innerJoin(schema.workspaces, eq(schema.workspaces.id, schema.issues.workspaceId))
       .where(and(eq(schema.issues.id, issueId), eq(schema.issues.workspaceId, workspaceId))),
-    agentId ? db.select({ agent: schema.agents, attached }).from(schema.agents).where(and(eq(schema.agents.id, agentId), eq(schema.agents.workspaceId, workspaceId))) : Promise.resolve([]),
+    db.select({ agent: schema.agents, attached }).from(schema.agents).where(and(eq(schema.agents.id, agentId ?? ""), eq(schema.agents.workspaceId, workspaceId))),
     db.select().from(schema.comments).where(eq(schema.comments.issueId, issueId)).orderBy(desc(schema.comments.createdAt)).limit(MAX_ASSIGN_COMMENTS),
   ]);
   if (!row) throw ApiError.notFound("issue", issueId);

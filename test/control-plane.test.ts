@@ -54,7 +54,8 @@ describe("task lifecycle over the protocol", () => {
       const r = await cp.api.get<{ issue: { status: string }; comments: { body: string }[]; tasks: { status: string }[] }>(`/issues/${issueId}`);
       return r.body.comments.length > 0 && r.body.tasks[0]?.status === "succeeded" ? r.body : null;
     }, 10_000, "result comment");
-    expect(issue.issue.status).toBe("done");
+    // Done is for humans: a successful run asks for review.
+    expect(issue.issue.status).toBe("in_review");
     expect(issue.comments[0]!.body).toMatch(/^Attempt 1 succeeded on runner rnr_lifecycle01/);
     expect(issue.comments[0]!.body).toContain("three");
     viewer.close();

@@ -127,7 +127,7 @@ describe("D1 migrations on libSQL", () => {
       number: 1,
       title: "Fix the build",
       body: "It is red.",
-      status: "open" as const,
+      status: "todo" as const,
       assigneeAgentId: "agt_test0001",
       repository: null,
       baseRef: null,

@@ -3,13 +3,15 @@
  * task state and mirrors it here; routes read and write issues, agents and tokens directly.
  * Timestamps are milliseconds since the epoch. The same schema runs on @libsql/client.
  */
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const workspaces = sqliteTable("workspaces", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   /** Issue keys are `<prefix>-<number>` (ENG-42). */
   issuePrefix: text("issue_prefix").notNull().default("MUL"),
+  /** URL-safe name, unique across the control plane; null for workspaces made before slugs. */
+  slug: text("slug").unique(),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -39,12 +41,22 @@ export const apiTokens = sqliteTable(
     workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
     /** The member a `member` token acts as; for `runner` tokens the member who created it. */
     userId: text("user_id").notNull().references(() => users.id),
-    kind: text("kind", { enum: ["member", "runner"] }).notNull(),
+    /**
+     * `member`: a personal access token; `runner`: registers runners of the workspace; `agent`:
+     * minted for one attempt, valid only while it lives and only for its issue.
+     */
+    kind: text("kind", { enum: ["member", "runner", "agent"] }).notNull(),
     name: text("name").notNull(),
     secretHash: text("secret_hash").notNull(),
     createdAt: integer("created_at").notNull(),
     lastUsedAt: integer("last_used_at"),
     revokedAt: integer("revoked_at"),
+    /** After this time the token is refused; null for no expiry. */
+    expiresAt: integer("expires_at"),
+    /** For `agent` tokens: the attempt and issue it is scoped to. */
+    taskId: text("task_id"),
+    attempt: integer("attempt"),
+    issueId: text("issue_id"),
   },
   (t) => [uniqueIndex("api_tokens_secret_hash").on(t.secretHash)],
 );
@@ -91,6 +103,16 @@ export const agents = sqliteTable(
     baseRef: text("base_ref"),
     idleTimeoutSeconds: integer("idle_timeout_seconds"),
     timeoutSeconds: integer("timeout_seconds"),
+    /** An image URL or emoji shown for the agent. */
+    avatar: text("avatar"),
+    /** The model asked of the runtime (the CLI's --model); null for the runner's setting. */
+    model: text("model"),
+    extraArgs: text("extra_args", { mode: "json" }).$type<string[]>(),
+    env: text("env", { mode: "json" }).$type<Record<string, string>>(),
+    /** Runner ids allowed to run the agent (its pool); null for any runner with a matching runtime. */
+    runnerIds: text("runner_ids", { mode: "json" }).$type<string[]>(),
+    /** Whether the agent may set its issues to done (otherwise a successful run asks for review). */
+    canClose: integer("can_close", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [index("agents_workspace").on(t.workspaceId)],
@@ -105,15 +127,27 @@ export const issues = sqliteTable(
     number: integer("number").notNull(),
     title: text("title").notNull(),
     body: text("body").notNull(),
-    status: text("status", { enum: ["open", "in_progress", "done", "blocked"] }).notNull(),
+    status: text("status", { enum: ["backlog", "todo", "in_progress", "in_review", "done", "blocked", "cancelled"] }).notNull(),
+    priority: text("priority", { enum: ["urgent", "high", "medium", "low", "none"] }).notNull().default("none"),
+    /** At most one of the two assignees is set: a member or an agent. */
     assigneeAgentId: text("assignee_agent_id"),
+    assigneeUserId: text("assignee_user_id"),
+    parentId: text("parent_id"),
+    labels: text("labels", { mode: "json" }).$type<string[]>().notNull().default([]),
+    /** Order within a status column (fractional, so a move writes one row). */
+    position: real("position").notNull().default(0),
     repository: text("repository"),
     baseRef: text("base_ref"),
     createdBy: text("created_by").notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("issues_workspace").on(t.workspaceId), uniqueIndex("issues_workspace_number").on(t.workspaceId, t.number)],
+  (t) => [
+    index("issues_workspace").on(t.workspaceId),
+    uniqueIndex("issues_workspace_number").on(t.workspaceId, t.number),
+    index("issues_board").on(t.workspaceId, t.status, t.position),
+    index("issues_parent").on(t.parentId),
+  ],
 );
 
 export const comments = sqliteTable(
@@ -124,6 +158,8 @@ export const comments = sqliteTable(
     /** `user:<id>` or `agent:<id>`. */
     author: text("author").notNull(),
     body: text("body").notNull(),
+    /** The comment this one answers (a thread); null at the top level. */
+    parentId: text("parent_id"),
     taskId: text("task_id"),
     createdAt: integer("created_at").notNull(),
   },
@@ -264,4 +300,20 @@ export const taskSkills = sqliteTable(
     version: integer("version").notNull(),
   },
   (t) => [primaryKey({ columns: [t.taskId, t.skillId] }), index("task_skills_skill").on(t.skillId)],
+);
+
+/** What happened to an issue, in order: status changes, assignments, runs and their outcome. */
+export const activities = sqliteTable(
+  "activities",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    issueId: text("issue_id").notNull(),
+    /** `user:<id>`, `agent:<id>` or `system`. */
+    actor: text("actor").notNull(),
+    kind: text("kind").notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("activities_issue").on(t.issueId, t.createdAt)],
 );

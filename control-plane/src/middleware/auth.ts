@@ -13,7 +13,9 @@ export interface Principal {
   tokenId: string;
   userId: string;
   workspaceId: string;
-  kind: "member" | "runner";
+  kind: "member" | "runner" | "agent";
+  /** For agent tokens: the attempt and issue the token is scoped to. */
+  scope?: { taskId: string; attempt: number; issueId: string };
 }
 
 export type AppEnv = { Bindings: Env; Variables: { principal: Principal; requestId: string } };
@@ -46,10 +48,17 @@ export function requireToken(kind: Principal["kind"] | "any") {
       .where(and(eq(schema.apiTokens.secretHash, await hashToken(secret)), isNull(schema.apiTokens.revokedAt)))
       .limit(1);
     if (!row) throw new ApiError(401, "unauthorized", "invalid or revoked token");
+    if (row.expiresAt !== null && row.expiresAt <= Date.now()) throw new ApiError(401, "unauthorized", "this token has expired");
     if (kind !== "any" && row.kind !== kind) {
-      throw new ApiError(403, "forbidden", kind === "runner" ? "this endpoint needs a runner token" : "runner tokens can only connect runners");
+      const why: Record<Principal["kind"], string> = {
+        runner: "runner tokens can only connect runners and fetch what runs need",
+        agent: "agent tokens only reach their own issue while their run lives",
+        member: "this endpoint needs a runner token",
+      };
+      throw new ApiError(403, "forbidden", why[row.kind]);
     }
-    c.set("principal", { tokenId: row.id, userId: row.userId, workspaceId: row.workspaceId, kind: row.kind });
+    const scope = row.kind === "agent" && row.taskId && row.attempt && row.issueId ? { scope: { taskId: row.taskId, attempt: row.attempt, issueId: row.issueId } } : {};
+    c.set("principal", { tokenId: row.id, userId: row.userId, workspaceId: row.workspaceId, kind: row.kind, ...scope });
     await next();
   });
 }

@@ -10,7 +10,10 @@ import { validate } from "../validation";
 export const agentRoutes = new Hono<AppEnv>()
   .post("/", validate("json", CreateAgentBody), async (c) => {
     const { repository, ...body } = c.req.valid("json");
-    const row = { id: newId("agent"), workspaceId: c.get("principal").workspaceId, ...body, repository: repository?.source ?? null, baseRef: repository?.baseRef ?? null, createdAt: Date.now() };
+    const row = {
+      id: newId("agent"), workspaceId: c.get("principal").workspaceId, ...body, repository: repository?.source ?? null, baseRef: repository?.baseRef ?? null,
+      avatar: null, model: null, extraArgs: null, env: null, runnerIds: null, canClose: false, createdAt: Date.now(),
+    };
     await createDb(c.env.DB).insert(schema.agents).values(row);
     return c.json({ agent: agentView(row) }, 201);
   })

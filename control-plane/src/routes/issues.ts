@@ -22,7 +22,7 @@ export const issueRoutes = new Hono<AppEnv>()
     const [issue] = await createDb(c.env.DB)
       .insert(schema.issues)
       .values({
-        id: newId("issue"), workspaceId: p.workspaceId, number: nextNumber, title, body, status: "open", assigneeAgentId: null,
+        id: newId("issue"), workspaceId: p.workspaceId, number: nextNumber, title, body, status: "todo", assigneeAgentId: null,
         repository: repository?.source ?? null, baseRef: repository?.baseRef ?? null, createdBy: `user:${p.userId}`, createdAt: now, updatedAt: now,
       })
       .returning();

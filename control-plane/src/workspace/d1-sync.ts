@@ -66,10 +66,11 @@ const FAILURE_LABEL: Record<NonNullable<AttemptState["failure"]>["kind"], string
   bad_config: "configuration",
 };
 
-const ISSUE_STATUS_AFTER: Partial<Record<AttemptState["status"], "done" | "blocked" | "open">> = {
-  succeeded: "done",
+/** Where an issue goes when a run ends. Done is for humans: a successful run asks for review. */
+const ISSUE_STATUS_AFTER: Partial<Record<AttemptState["status"], "done" | "in_review" | "blocked" | "todo">> = {
+  succeeded: "in_review",
   failed: "blocked",
-  cancelled: "open",
+  cancelled: "todo",
 };
 
 /**
@@ -110,7 +111,9 @@ export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: s
         }).onConflictDoNothing(),
       );
       // A parked or retried attempt leaves the issue in progress: the task is not over.
-      const next = wasParked(a) ? null : (ISSUE_STATUS_AFTER[a.status] ?? (a.status === "lost" && a.attempt >= a.maxAttempts ? "blocked" : null));
+      const after = ISSUE_STATUS_AFTER[a.status] ?? (a.status === "lost" && a.attempt >= a.maxAttempts ? "blocked" : null);
+      // Agents allowed to close their issues (agent.canClose) finish them as done.
+      const next = wasParked(a) ? null : after === "in_review" && store.payload(a.taskId)?.canClose ? "done" : after;
       if (next) statements.push(db.update(schema.issues).set({ status: next, updatedAt: now }).where(sql`${schema.issues.id} = ${a.issueId}`));
       posted.add(a);
     }

@@ -16,6 +16,8 @@ export type TaskPayload = Pick<ControlTaskAssign, "issue" | "agent" | "prompt"> 
   Partial<Pick<ControlTaskAssign, "repository" | "limits" | "skills">> & {
     maxConcurrent: number;
     followUp?: { comments: AssignComment[] } | null;
+    /** The agent may set its issue to done; otherwise a successful run leaves it in review. */
+    canClose?: boolean;
   };
 
 export interface QueuedRow {

@@ -75,7 +75,7 @@ describe("D1 migrations on libSQL", () => {
 
   it("stores and reads back a workspace, user and member", async () => {
     await db.insert(schema.members).values({ workspaceId: "ws_test0001", userId: "usr_test0001", role: "owner", createdAt: NOW });
-    expect(await db.select().from(schema.workspaces)).toEqual([{ id: "ws_test0001", name: "Test", issuePrefix: "MUL", createdAt: NOW }]);
+    expect(await db.select().from(schema.workspaces)).toEqual([{ id: "ws_test0001", name: "Test", issuePrefix: "MUL", slug: null, createdAt: NOW }]);
     expect(await db.select().from(schema.users)).toEqual([{ id: "usr_test0001", name: "Ada", email: "ada@example.com", createdAt: NOW }]);
     expect(await db.select().from(schema.members)).toEqual([{ workspaceId: "ws_test0001", userId: "usr_test0001", role: "owner", createdAt: NOW }]);
     expect(await failure(db.insert(schema.members).values({ workspaceId: "ws_test0001", userId: "usr_test0001", role: "member", createdAt: NOW }))).toMatch(
@@ -94,6 +94,10 @@ describe("D1 migrations on libSQL", () => {
       createdAt: NOW,
       lastUsedAt: null,
       revokedAt: null,
+      expiresAt: null,
+      taskId: null,
+      attempt: null,
+      issueId: null,
     };
     await db.insert(schema.apiTokens).values(token);
     expect(await db.select().from(schema.apiTokens).where(eq(schema.apiTokens.secretHash, token.secretHash))).toEqual([token]);
@@ -131,11 +135,16 @@ describe("D1 migrations on libSQL", () => {
       assigneeAgentId: "agt_test0001",
       repository: null,
       baseRef: null,
+      priority: "none" as const,
+      assigneeUserId: null,
+      parentId: null,
+      labels: [],
+      position: 0,
       createdBy: "user:usr_test0001",
       createdAt: NOW,
       updatedAt: NOW,
     };
-    const comment = { id: "cmt_test0001", issueId: issue.id, author: "agent:agt_test0001", body: "Attempt 1 succeeded.", taskId: "tsk_test0001", createdAt: NOW + 1 };
+    const comment = { id: "cmt_test0001", issueId: issue.id, author: "agent:agt_test0001", body: "Attempt 1 succeeded.", parentId: null, taskId: "tsk_test0001", createdAt: NOW + 1 };
     await db.insert(schema.issues).values(issue);
     await db.insert(schema.comments).values(comment);
     expect(await db.select().from(schema.issues)).toEqual([issue]);

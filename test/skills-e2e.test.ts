@@ -42,7 +42,7 @@ async function skillsCli(args: string[], token: string) {
 it("push from a machine, attach, install in the run, harvest the agent's changes, accept them", async () => {
   // A machine's skills folder with two skills.
   const local = mkdtempSync(join(tmpdir(), "multica-local-skills-"));
-  for (const [name, description] of [["release-notes", "Write release notes from merged pull requests"], ["triage", "Label and prioritise new issues"]]) {
+  for (const [name, description] of [["release-notes", "Write release notes from merged pull requests"], ["triage", "Label and prioritise new issues"]] as const) {
     mkdirSync(join(local, name));
     writeFileSync(join(local, name, "SKILL.md"), `---\nname: ${name}\ndescription: ${description}\n---\n\nSteps.\n`);
   }

@@ -9,6 +9,7 @@ import { requestId } from "hono/request-id";
 import type { ApiErrorBody } from "@multica/shared";
 import { PROTOCOL_VERSION } from "@multica/shared";
 import { ApiError } from "./errors";
+import { liveRoutes } from "./live";
 import { requireToken, requireWorkspace, type AppEnv } from "./middleware/auth";
 import { agentRoutes } from "./routes/agents";
 import { bootstrapRoutes } from "./routes/bootstrap";
@@ -25,6 +26,7 @@ import { tokenRoutes } from "./routes/tokens";
 const workspace = new Hono<AppEnv>()
   .use(requireToken("member"), requireWorkspace)
   .get("/", (c) => c.json({ workspace: { id: c.get("principal").workspaceId } }))
+  .route("/live", liveRoutes)
   .route("/issues/:issueId/comments", commentRoutes)
   .route("/agents/:agentId/skills", agentSkillRoutes)
   .route("/skills", skillRoutes)

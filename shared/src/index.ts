@@ -10,3 +10,4 @@ export * from "./protocol/viewer";
 export * from "./protocol/parse";
 export * from "./skills";
 export * from "./skill-bundle";
+export * from "./protocol/board";

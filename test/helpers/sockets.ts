@@ -5,6 +5,7 @@
  */
 import WebSocket from "ws";
 import type { ControlMessage, RunnerMessage, ViewerMessage } from "@multica/shared";
+import { BoardMessage } from "@multica/shared";
 import { parseControlMessage, parseViewerMessage, PROTOCOL_VERSION } from "@multica/shared";
 
 export interface Closed {
@@ -86,5 +87,17 @@ export class RawRunner extends Client<ControlMessage> {
   async hello(runnerId: string, runtimes: string[], concurrency = 1, active: { taskId: string; attempt: number }[] = []) {
     this.send({ type: "hello", protocol: PROTOCOL_VERSION, runnerId, name: runnerId, version: "test", concurrency, runtimes: runtimes.map((key) => ({ key, version: null })), active });
     return this.next((m) => m.type === "welcome");
+  }
+}
+
+/** A board subscribed to a workspace's live feed (`/workspaces/:ws/live`). */
+export class Board extends Client<BoardMessage> {
+  static async connect(baseUrl: string, workspaceId: string, token: string): Promise<Board> {
+    return new Board(await open(`${baseUrl.replace(/^http/, "ws")}/api/v1/workspaces/${workspaceId}/live?token=${encodeURIComponent(token)}`));
+  }
+
+  protected parse(raw: string) {
+    const r = BoardMessage.safeParse(JSON.parse(raw));
+    return r.success ? r.data : null;
   }
 }

@@ -6,7 +6,8 @@
 
 export type Attachment =
   | { role: "runner"; tokenId: string; runnerId: string | null; connectedAt: number }
-  | { role: "viewer"; taskId: string };
+  | { role: "viewer"; taskId: string }
+  | { role: "board" };
 
 export function readAttachment(ws: WebSocket): Attachment | null {
   try {

@@ -1,11 +1,13 @@
 /**
- * Fan-out of live task frames to the viewers of one task. Viewers are tagged `task:<id>` when
- * accepted, so only that task's subscribers are touched. A viewer still receiving its replay is
- * skipped here: the replay itself ends with everything stored up to that moment.
+ * Fan-out of live frames: a task's transcript and status to the viewers of that task (tagged
+ * `task:<id>` when accepted, so only its subscribers are touched), and every status change plus
+ * the API's issue and comment changes to the workspace's boards (tagged `board`). A viewer still
+ * receiving its replay is skipped here: the replay itself ends with everything stored up to then.
  */
-import type { ViewerMessage } from "@multica/shared";
+import type { AttemptView, BoardEvent, ViewerMessage } from "@multica/shared";
 
 export const viewerTag = (taskId: string) => `task:${taskId}`;
+export const BOARD_TAG = "board";
 
 export class Fanout {
   /** Sockets in the middle of their replay. In memory only: a replay never spans a hibernation. */
@@ -28,9 +30,24 @@ export class Fanout {
     if (this.replaying.delete(ws)) this.replays -= 1;
   }
 
+  /** An attempt's new status: to its task's viewers and to every board. */
+  status(attempt: AttemptView): void {
+    const message = { type: "task.status" as const, attempt };
+    this.broadcast(attempt.taskId, message);
+    this.board(message);
+  }
+
+  /** Sends one frame to every board of the workspace; returns how many got it. */
+  board(message: BoardEvent): number {
+    return this.send(this.ctx.getWebSockets(BOARD_TAG), message);
+  }
+
   /** Sends one message to every live viewer of `taskId`; returns how many got it. */
   broadcast(taskId: string, message: ViewerMessage): number {
-    const sockets = this.ctx.getWebSockets(viewerTag(taskId));
+    return this.send(this.ctx.getWebSockets(viewerTag(taskId)), message);
+  }
+
+  private send(sockets: WebSocket[], message: ViewerMessage | BoardEvent): number {
     if (sockets.length === 0) return 0;
     const data = JSON.stringify(message);
     let sent = 0;

@@ -6,13 +6,13 @@
  * with the object's id and never escapes.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { AttemptView } from "@multica/shared";
+import type { AttemptView, BoardEvent } from "@multica/shared";
 import { CloseCode, parseFrame, PING_FRAME, PONG_FRAME, RunnerMessage } from "@multica/shared";
 import { readConfig, type Env } from "../env";
 import type { RpcError } from "../errors";
-import { closeQuietly, readAttachment, writeAttachment } from "./attachments";
+import { closeQuietly, readAttachment, sendJson, writeAttachment } from "./attachments";
 import { flushToD1 } from "./d1-sync";
-import { Fanout, viewerTag } from "./fanout";
+import { BOARD_TAG, Fanout, viewerTag } from "./fanout";
 import { RunnerSession } from "./runner-session";
 import { toAttemptView } from "./task-machine";
 import { TaskStore } from "./task-store";
@@ -82,6 +82,11 @@ export class WorkspaceDO extends DurableObject<Env> {
     return { attempts: this.store.attempts(taskId).map(toAttemptView), transcript };
   }
 
+  /** Pushes a change the API made (an issue, a comment, an activity) to every board. */
+  async publish(event: BoardEvent): Promise<number> {
+    return this.fanout.board(event);
+  }
+
   /** Whether this workspace has that attempt; authoritative at once, unlike D1's mirror. */
   async hasAttempt(taskId: string, attempt: number): Promise<boolean> {
     return this.store.getAttempt(taskId, attempt) !== null;
@@ -104,6 +109,13 @@ export class WorkspaceDO extends DurableObject<Env> {
     if (url.pathname === "/runner") {
       this.ctx.acceptWebSocket(server, ["runner"]);
       writeAttachment(server, { role: "runner", tokenId: request.headers.get(INTERNAL.tokenId) ?? "", runnerId: null, connectedAt: Date.now() });
+      return new Response(null, { status: 101, webSocket: client });
+    }
+
+    if (url.pathname === "/board") {
+      this.ctx.acceptWebSocket(server, [BOARD_TAG]);
+      writeAttachment(server, { role: "board" });
+      sendJson(server, { type: "board.hello", workspaceId, at: Date.now() });
       return new Response(null, { status: 101, webSocket: client });
     }
 

@@ -87,7 +87,7 @@ export class Workspace {
     }
     const first = newAttempt({ taskId: newId("task"), issueId: input.issueId, agentId: input.agentId, runtimes: input.runtimes, maxAttempts: input.maxAttempts }, 1, now);
     this.store.createTask(first, input.payload);
-    this.fanout.broadcast(first.taskId, { type: "task.status", attempt: toAttemptView(first) });
+    this.fanout.status(toAttemptView(first));
     this.onChange();
     this.dispatch(now);
     return this.store.getAttempt(first.taskId, 1) ?? first;
@@ -104,7 +104,7 @@ export class Workspace {
     if (next !== s) {
       this.store.putAttempt(next);
       if (next.status !== s.status || next.cancelRequested !== s.cancelRequested) {
-        this.fanout.broadcast(next.taskId, { type: "task.status", attempt: toAttemptView(next) });
+        this.fanout.status(toAttemptView(next));
       }
     }
     for (const effect of result.effects) {
@@ -121,7 +121,7 @@ export class Workspace {
           const base = parked ? { ...next, maxAttempts: next.maxAttempts + 1, parks: (next.parks ?? 0) + 1 } : next;
           const retry = newAttempt(base, next.attempt + 1, event.now, parked ? effect.until : null);
           this.store.putAttempt(retry);
-          this.fanout.broadcast(retry.taskId, { type: "task.status", attempt: toAttemptView(retry) });
+          this.fanout.status(toAttemptView(retry));
           break;
         }
         case "ended":

@@ -10,6 +10,7 @@ import type { ApiErrorBody } from "@multica/shared";
 import { PROTOCOL_VERSION } from "@multica/shared";
 import { ApiError } from "./errors";
 import { liveRoutes } from "./live";
+import { openApiDocument } from "./openapi";
 import { requireToken, requireWorkspace, type AppEnv } from "./middleware/auth";
 import { agentRoutes } from "./routes/agents";
 import { bootstrapRoutes } from "./routes/bootstrap";
@@ -40,6 +41,7 @@ const workspace = new Hono<AppEnv>()
 export const app = new Hono<AppEnv>()
   .use(requestId())
   .get("/api/v1/health", (c) => c.json({ ok: true, protocol: PROTOCOL_VERSION }))
+  .get("/api/v1/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).origin)))
   .route("/api/v1/bootstrap", bootstrapRoutes)
   .get("/api/v1/whoami", requireToken("any"), (c) => {
     const p = c.get("principal");

@@ -1,0 +1,96 @@
+/**
+ * The OpenAPI 3.1 document served at /api/v1/openapi.json. Request bodies come from the same zod
+ * schemas the routes validate with (z.toJSONSchema), so the document cannot drift from what the
+ * API accepts; the route table below is the one list to extend when a route is added (a test
+ * checks every mounted route appears here).
+ */
+import { z } from "zod";
+import * as shared from "@multica/shared";
+
+type Method = "get" | "post" | "put" | "patch" | "delete";
+
+export interface RouteDoc {
+  method: Method;
+  /** OpenAPI path, `{param}` style, relative to /api/v1. */
+  path: string;
+  summary: string;
+  /** Who may call it: member, admin, runner, agent, public. */
+  auth: string;
+  body?: z.ZodType;
+  /** A WebSocket upgrade rather than a JSON answer. */
+  websocket?: boolean;
+}
+
+const ws = "/workspaces/{workspaceId}";
+
+/** Every route of the API. */
+export const ROUTES: RouteDoc[] = [
+  { method: "get", path: "/health", summary: "Liveness and protocol version", auth: "public" },
+  { method: "post", path: "/bootstrap", summary: "First-run set-up: first user, workspace and admin token (needs BOOTSTRAP_SECRET)", auth: "public" },
+  { method: "get", path: "/whoami", summary: "The token's workspace, kind and user", auth: "any token" },
+  { method: "get", path: "/openapi.json", summary: "This document", auth: "public" },
+  { method: "get", path: "/runner/connect", summary: "The runner WebSocket (task protocol)", auth: "runner", websocket: true },
+  { method: "get", path: "/runner/skill-bundles/{hash}", summary: "A skill bundle by hash, for runners to cache", auth: "runner" },
+  { method: "post", path: "/runner/skills", summary: "Push a skill from a runner's machine (new version unless unchanged)", auth: "runner", body: shared.CreateSkillBody },
+  { method: "post", path: "/runner/skill-proposals", summary: "Propose a skill a run created or changed", auth: "runner", body: shared.SkillProposalBody },
+  { method: "get", path: ws, summary: "The workspace", auth: "member" },
+  { method: "get", path: `${ws}/live`, summary: "The workspace's live feed (task status, issue, comment and activity changes)", auth: "member", websocket: true },
+  { method: "post", path: `${ws}/issues`, summary: "Create an issue", auth: "member", body: shared.CreateIssueBody },
+  { method: "get", path: `${ws}/issues`, summary: "List issues", auth: "member" },
+  { method: "get", path: `${ws}/issues/{issueId}`, summary: "An issue with its comments and task attempts", auth: "member" },
+  { method: "post", path: `${ws}/issues/{issueId}/assign`, summary: "Assign to an agent: starts a run", auth: "member", body: shared.AssignIssueBody },
+  { method: "get", path: `${ws}/issues/{issueId}/comments`, summary: "Comments of an issue", auth: "member" },
+  { method: "post", path: `${ws}/issues/{issueId}/comments`, summary: "Comment; on an assigned issue this is a follow-up run", auth: "member", body: shared.CreateCommentBody },
+  { method: "post", path: `${ws}/agents`, summary: "Create an agent", auth: "member", body: shared.CreateAgentBody },
+  { method: "get", path: `${ws}/agents`, summary: "List agents", auth: "member" },
+  { method: "get", path: `${ws}/agents/{agentId}/skills`, summary: "An agent's skills", auth: "member" },
+  { method: "put", path: `${ws}/agents/{agentId}/skills/{name}`, summary: "Attach a skill (pinned or latest, enabled or not)", auth: "member", body: shared.AttachSkillBody },
+  { method: "delete", path: `${ws}/agents/{agentId}/skills/{name}`, summary: "Detach a skill", auth: "member" },
+  { method: "get", path: `${ws}/tasks/{taskId}`, summary: "A task's attempts and a page of its transcript", auth: "member" },
+  { method: "post", path: `${ws}/tasks/{taskId}/cancel`, summary: "Cancel a task", auth: "member" },
+  { method: "get", path: `${ws}/tasks/{taskId}/stream`, summary: "A task's live transcript", auth: "member", websocket: true },
+  { method: "get", path: `${ws}/runners`, summary: "Runners, their runtimes and whether they are connected", auth: "member" },
+  { method: "post", path: `${ws}/tokens`, summary: "Create a token (secret shown once)", auth: "member", body: shared.CreateTokenBody },
+  { method: "get", path: `${ws}/tokens`, summary: "List tokens", auth: "member" },
+  { method: "delete", path: `${ws}/tokens/{tokenId}`, summary: "Revoke a token", auth: "member" },
+  { method: "post", path: `${ws}/skills`, summary: "Create a skill version from files (JSON) or a .zip", auth: "member", body: shared.CreateSkillBody },
+  { method: "get", path: `${ws}/skills`, summary: "List or search (?q=) skills", auth: "member" },
+  { method: "get", path: `${ws}/skills/{name}`, summary: "A skill with its versions and usage", auth: "member" },
+  { method: "get", path: `${ws}/skills/{name}/versions/{version}`, summary: "One version's files", auth: "member" },
+  { method: "get", path: `${ws}/skills/{name}/diff`, summary: "Unified diff between two versions (?from=&to=)", auth: "member" },
+  { method: "post", path: `${ws}/skills/{name}/archive`, summary: "Archive a skill", auth: "member" },
+  { method: "delete", path: `${ws}/skills/{name}`, summary: "Archive a skill", auth: "member" },
+  { method: "get", path: `${ws}/skill-proposals`, summary: "Skills harvested from runs (?status=)", auth: "member" },
+  { method: "get", path: `${ws}/skill-proposals/{id}`, summary: "A proposal with its files and diff", auth: "member" },
+  { method: "post", path: `${ws}/skill-proposals/{id}/accept`, summary: "Accept: the skill's next version, credited to the run", auth: "member" },
+  { method: "post", path: `${ws}/skill-proposals/{id}/reject`, summary: "Reject a proposal", auth: "member" },
+];
+
+const errorResponse = {
+  description: "Error",
+  content: { "application/json": { schema: z.toJSONSchema(shared.ApiErrorBody, { unrepresentable: "any" }) } },
+};
+
+/** Builds the document (pure; the route serves it). */
+export function openApiDocument(serverUrl: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of ROUTES) {
+    const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+    const op: Record<string, unknown> = {
+      summary: r.summary,
+      description: `Who may call it: ${r.auth}.${r.websocket ? " A WebSocket upgrade (browsers pass the token as ?token=)." : ""}`,
+      parameters: params,
+      security: r.auth === "public" ? [] : [{ bearer: [] }],
+      responses: { [r.websocket ? "101" : "200"]: { description: r.websocket ? "Switching protocols" : "OK" }, "4XX": errorResponse },
+    };
+    if (r.body) op.requestBody = { required: true, content: { "application/json": { schema: z.toJSONSchema(r.body, { io: "input", unrepresentable: "any" }) } } };
+    (paths[r.path] ??= {})[r.method] = op;
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: "Multica API", version: "1", description: "Issues, agents, runs, skills and runners of Multica workspaces. Errors are { error: { code, message, requestId, details? } }." },
+    servers: [{ url: `${serverUrl}/api/v1` }],
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    paths,
+  };
+}

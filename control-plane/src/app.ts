@@ -11,9 +11,10 @@ import { PROTOCOL_VERSION } from "@multica/shared";
 import { ApiError } from "./errors";
 import { liveRoutes } from "./live";
 import { openApiDocument } from "./openapi";
-import { requireToken, requireWorkspace, type AppEnv } from "./middleware/auth";
+import { requireRoleToWrite, requireToken, requireWorkspace, type AppEnv } from "./middleware/auth";
 import { agentRoutes } from "./routes/agents";
 import { bootstrapRoutes } from "./routes/bootstrap";
+import { activityRoutes } from "./routes/activity";
 import { agentSkillRoutes } from "./routes/agent-skills";
 import { commentRoutes } from "./routes/comments";
 import { runnerApiRoutes } from "./routes/runner-api";
@@ -23,12 +24,19 @@ import { issueRoutes } from "./routes/issues";
 import { runnerConnectRoutes, runnerRoutes } from "./routes/runners";
 import { taskRoutes } from "./routes/tasks";
 import { tokenRoutes } from "./routes/tokens";
+import { memberRoutes } from "./routes/members";
+import { testHookRoutes } from "./routes/test-hooks";
+import { workspaceRoutes, workspaceSettingsRoutes } from "./routes/workspaces";
 
 const workspace = new Hono<AppEnv>()
-  .use(requireToken("member"), requireWorkspace)
-  .get("/", (c) => c.json({ workspace: { id: c.get("principal").workspaceId } }))
+  .use(requireWorkspace)
+  // Which skills an agent gets is part of its configuration: admins change it.
+  .use("/agents/:agentId/skills/*", requireRoleToWrite("admin"))
+  .route("/", workspaceSettingsRoutes)
+  .route("/members", memberRoutes)
   .route("/live", liveRoutes)
   .route("/issues/:issueId/comments", commentRoutes)
+  .route("/issues/:issueId/activity", activityRoutes)
   .route("/agents/:agentId/skills", agentSkillRoutes)
   .route("/skills", skillRoutes)
   .route("/skill-proposals", skillProposalRoutes)
@@ -49,6 +57,8 @@ export const app = new Hono<AppEnv>()
   })
   .route("/api/v1/runner", runnerConnectRoutes)
   .route("/api/v1/runner", runnerApiRoutes)
+  .route("/api/v1/_test", testHookRoutes)
+  .route("/api/v1/workspaces", workspaceRoutes)
   .route("/api/v1/workspaces/:workspaceId", workspace);
 
 app.notFound((c) => c.json<ApiErrorBody>({ error: { code: "not_found", message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, requestId: c.get("requestId") } }, 404));

@@ -26,10 +26,11 @@ export function issueKey(prefix: string, number: number): string {
   return `${prefix}-${number}`;
 }
 
-/** An issue row as the API shows it: with its key and its repository as one object. */
+/** An issue row as the API shows it: with its key, its repository as one object, and its assignee as the API takes it. */
 export function issueView(issue: IssueRow, prefix: string) {
   const { repository, baseRef, ...rest } = issue;
-  return { ...rest, key: issueKey(prefix, issue.number), repository: repository ? { source: repository, baseRef } : null };
+  const assignee = issue.assigneeAgentId ? { agentId: issue.assigneeAgentId } : issue.assigneeUserId ? { userId: issue.assigneeUserId } : null;
+  return { ...rest, key: issueKey(prefix, issue.number), repository: repository ? { source: repository, baseRef } : null, assignee };
 }
 
 /** An agent row as the API shows it. */

@@ -11,3 +11,5 @@ export * from "./protocol/parse";
 export * from "./skills";
 export * from "./skill-bundle";
 export * from "./protocol/board";
+export * from "./board-api";
+export * from "./admin-api";

@@ -19,12 +19,17 @@ export interface TestControlPlane {
   stop(): Promise<void>;
   /** Creates a runner token and returns its secret. */
   runnerToken(name?: string): Promise<string>;
+  /** Test hook (TEST_HOOKS=1): an agent token scoped to this attempt and issue, as dispatch mints them. */
+  agentToken(scope: { taskId: string; attempt: number; issueId: string; expiresAt?: number }): Promise<string>;
+  /** Test hook (TEST_HOOKS=1): makes a token expired now. */
+  expireToken(tokenId: string): Promise<void>;
 }
 
 export async function startControlPlane(vars: Record<string, string> = {}): Promise<TestControlPlane> {
   const state = mkdtempSync(join(tmpdir(), "multica-cp-"));
   const secret = "test-bootstrap-secret";
-  const allVars = { BOOTSTRAP_SECRET: secret, ...vars };
+  // TEST_HOOKS=1 turns on /api/v1/_test/* (routes/test-hooks.ts); pass TEST_HOOKS: "" to run without.
+  const allVars = { BOOTSTRAP_SECRET: secret, TEST_HOOKS: "1", ...vars };
   // MULTICA_TEST_LOGS=1 shows the Worker's own log lines (uncaught errors, console.error) while debugging.
   const log = process.env.MULTICA_TEST_LOGS ? (line: string) => console.error(`[control plane] ${line}`) : undefined;
   let proc: ControlPlaneProcess = await launchControlPlane({ persistTo: state, vars: allVars, ...(log ? { log } : {}) });
@@ -50,8 +55,21 @@ export async function startControlPlane(vars: Record<string, string> = {}): Prom
       const res = await api.post<{ token: { secret: string } }>("/tokens", { name, kind: "runner" });
       return res.body.token.secret;
     },
+    async agentToken(scope) {
+      const res = await testHook(proc.url, boot.token.secret, "/agent-token", scope);
+      return ((await res.json()) as { token: { secret: string } }).token.secret;
+    },
+    async expireToken(tokenId) {
+      await testHook(proc.url, boot.token.secret, "/expire-token", { tokenId });
+    },
   };
   return cp;
+}
+
+async function testHook(url: string, token: string, path: string, body: unknown): Promise<Response> {
+  const res = await fetch(`${url}/api/v1/_test${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`test hook ${path} failed: ${res.status} ${await res.text()}`);
+  return res;
 }
 
 export interface ApiResponse<T> {
@@ -83,6 +101,24 @@ export class ApiClient {
 
   post<T>(path: string, body?: unknown) {
     return this.request<T>("POST", path, body ?? {});
+  }
+
+  patch<T>(path: string, body: unknown) {
+    return this.request<T>("PATCH", path, body);
+  }
+
+  delete<T>(path: string) {
+    return this.request<T>("DELETE", path);
+  }
+
+  /** The same API as another token (a member, an agent…). */
+  as(token: string): ApiClient {
+    return new ApiClient(this.url, token, this.workspaceId);
+  }
+
+  /** The same token against another workspace. */
+  in(workspaceId: string): ApiClient {
+    return new ApiClient(this.url, this.token, workspaceId);
   }
 
   /** Creates an agent on the given runtimes and an issue, assigns it; returns the task id. */

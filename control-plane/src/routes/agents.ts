@@ -1,23 +1,86 @@
-/** /api/v1/workspaces/:workspaceId/agents — create and list agents (who work on assigned issues). */
-import { Hono } from "hono";
-import { eq } from "drizzle-orm";
-import { CreateAgentBody, newId } from "@multica/shared";
-import { createDb, schema } from "../db/client";
-import type { AppEnv } from "../middleware/auth";
+/**
+ * /api/v1/workspaces/:workspaceId/agents — the agents who work on assigned issues. Members list
+ * and read them (one agent with its derived status); admins create, change and delete them.
+ * Status comes from D1 on read: `working` (an attempt is dispatched or running), `offline` (no
+ * online runner offers one of its runtimes, within its runner pool when it has one), `blocked`
+ * (its latest attempt failed as bad_config: its set-up needs fixing), else `idle`.
+ */
+import { type Context, Hono } from "hono";
+import { and, desc, eq, inArray } from "drizzle-orm";
+import { type AgentStatus, CreateAgentBody, newId, UpdateAgentBody } from "@multica/shared";
+import { createDb, schema, type Db } from "../db/client";
+import { ApiError } from "../errors";
+import { requireRole, type AppEnv } from "../middleware/auth";
 import { agentView } from "../runs";
 import { validate } from "../validation";
 
+type AgentRow = typeof schema.agents.$inferSelect;
+const a = schema.agents;
+const tasks = schema.tasks;
+
+async function requireAgent(c: Context<AppEnv>): Promise<AgentRow> {
+  const id = c.req.param("agentId") ?? "";
+  const [agent] = await createDb(c.env.DB).select().from(a).where(and(eq(a.id, id), eq(a.workspaceId, c.get("principal").workspaceId)));
+  if (!agent) throw ApiError.notFound("agent", id);
+  return agent;
+}
+
+/** The agent's status, from its tasks and the workspace's runners in one D1 batch. */
+async function agentStatus(db: Db, agent: AgentRow): Promise<AgentStatus> {
+  const mine = and(eq(tasks.workspaceId, agent.workspaceId), eq(tasks.agentId, agent.id));
+  const pool = agent.runnerIds ? [inArray(schema.runners.id, agent.runnerIds)] : [];
+  const [working, latest, online] = await db.batch([
+    db.select({ id: tasks.id }).from(tasks).where(and(mine, inArray(tasks.status, ["dispatched", "running"]))).limit(1),
+    db.select({ status: tasks.status, failureKind: tasks.failureKind }).from(tasks).where(mine).orderBy(desc(tasks.queuedAt), desc(tasks.attempt)).limit(1),
+    db.select({ id: schema.runners.id }).from(schema.runners)
+      .innerJoin(schema.runtimes, eq(schema.runtimes.runnerId, schema.runners.id))
+      .where(and(eq(schema.runners.workspaceId, agent.workspaceId), eq(schema.runners.online, true), inArray(schema.runtimes.key, agent.runtimes), ...pool))
+      .limit(1),
+  ]);
+  if (working.length > 0) return "working";
+  if (online.length === 0) return "offline";
+  if (latest[0]?.status === "failed" && latest[0].failureKind === "bad_config") return "blocked";
+  return "idle";
+}
+
 export const agentRoutes = new Hono<AppEnv>()
-  .post("/", validate("json", CreateAgentBody), async (c) => {
+  .post("/", requireRole("admin"), validate("json", CreateAgentBody), async (c) => {
     const { repository, ...body } = c.req.valid("json");
     const row = {
       id: newId("agent"), workspaceId: c.get("principal").workspaceId, ...body, repository: repository?.source ?? null, baseRef: repository?.baseRef ?? null,
       avatar: null, model: null, extraArgs: null, env: null, runnerIds: null, canClose: false, createdAt: Date.now(),
     };
-    await createDb(c.env.DB).insert(schema.agents).values(row);
+    await createDb(c.env.DB).insert(a).values(row);
     return c.json({ agent: agentView(row) }, 201);
   })
   .get("/", async (c) => {
-    const agents = await createDb(c.env.DB).select().from(schema.agents).where(eq(schema.agents.workspaceId, c.get("principal").workspaceId));
+    const agents = await createDb(c.env.DB).select().from(a).where(eq(a.workspaceId, c.get("principal").workspaceId));
     return c.json({ agents: agents.map(agentView) });
+  })
+  .get("/:agentId", async (c) => {
+    const agent = await requireAgent(c);
+    return c.json({ agent: { ...agentView(agent), status: await agentStatus(createDb(c.env.DB), agent) } });
+  })
+  .patch("/:agentId", requireRole("admin"), validate("json", UpdateAgentBody), async (c) => {
+    const { repository, ...rest } = c.req.valid("json");
+    const agent = await requireAgent(c);
+    const repo = repository === undefined ? {} : { repository: repository?.source ?? null, baseRef: repository?.baseRef ?? null };
+    const [row] = await createDb(c.env.DB).update(a).set({ ...rest, ...repo }).where(eq(a.id, agent.id)).returning();
+    if (!row) throw ApiError.notFound("agent", agent.id);
+    return c.json({ agent: agentView(row) });
+  })
+  .delete("/:agentId", requireRole("admin"), async (c) => {
+    const agent = await requireAgent(c);
+    const db = createDb(c.env.DB);
+    // D1 mirrors the Durable Object's tasks: an assignment made a moment ago may not show yet.
+    const [busy] = await db.select({ id: tasks.id }).from(tasks)
+      .where(and(eq(tasks.workspaceId, agent.workspaceId), eq(tasks.agentId, agent.id), inArray(tasks.status, ["queued", "dispatched", "running"]))).limit(1);
+    if (busy) throw new ApiError(409, "conflict", `agent ${agent.id} has unfinished task ${busy.id}; cancel it or let it end first`);
+    await db.batch([
+      db.delete(schema.agentSkills).where(eq(schema.agentSkills.agentId, agent.id)),
+      // Its issues stay, unassigned: an issue does not point at an agent that is gone.
+      db.update(schema.issues).set({ assigneeAgentId: null, updatedAt: Date.now() }).where(and(eq(schema.issues.workspaceId, agent.workspaceId), eq(schema.issues.assigneeAgentId, agent.id))),
+      db.delete(a).where(eq(a.id, agent.id)),
+    ]);
+    return c.body(null, 204);
   });

@@ -1,7 +1,8 @@
 /**
- * POST /api/v1/bootstrap — first-run set-up: creates the first user, a default workspace and an
- * admin token, once. Guarded by BOOTSTRAP_SECRET (the local start script sets a random one per
- * run); refused when the secret is unset or any user already exists.
+ * POST /api/v1/bootstrap — first-run set-up: creates the first user, a default workspace (slug
+ * `default`, that user its owner) and the owner's token, once. Guarded by BOOTSTRAP_SECRET (the
+ * local start script sets a random one per run); refused when the secret is unset or any user
+ * already exists.
  */
 import { Hono } from "hono";
 import { sql } from "drizzle-orm";
@@ -21,7 +22,7 @@ export const bootstrapRoutes = new Hono<AppEnv>().post("/", async (c) => {
 
   const now = Date.now();
   const user = { id: newId("user"), name: "admin", email: null, createdAt: now };
-  const workspace = { id: newId("workspace"), name: "default", createdAt: now };
+  const workspace = { id: newId("workspace"), name: "default", slug: "default", createdAt: now };
   const secret = `mca_${randomString(40)}`;
   const token = { id: newId("token"), workspaceId: workspace.id, userId: user.id, kind: "member" as const, name: "bootstrap admin", secretHash: await hashToken(secret), createdAt: now };
   await db.batch([

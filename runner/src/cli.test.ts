@@ -97,6 +97,7 @@ describe("multica-runner CLI", () => {
       limits: { idleTimeoutMs: null, timeoutMs: null },
       resume: null,
       skills: [],
+      agentToken: null,
     });
     cp.send(assign(1));
     await cp.waitFor(() => cp.of("task.started").length === 1);

@@ -3,11 +3,16 @@
  * Reads the configuration once, starts the runner, and maps outcomes to exit codes:
  * 0 stopped, 1 internal error, 2 bad usage or config, 3 refused by the control plane.
  * The first SIGINT/SIGTERM stops gracefully; a second one exits at once.
- * `multica-runner skills …` is a separate command line (skills/skills-cli.ts).
+ * `multica-runner skills …` is a separate command line (skills/skills-cli.ts), `multica-runner mcp`
+ * the agents' MCP server (mcp/mcp-server.ts), and the same bundle started as `multica`
+ * (bin/multica.js) is the workspace CLI (board-cli/board-cli.ts).
  */
+import { basename } from "node:path";
+import { runBoardCli } from "./board-cli/board-cli";
 import { ConfigError, parseCli } from "./config";
 import { DataDirBusyError } from "./data-dir-lock";
 import { createLogger, describeError } from "./log";
+import { runMcpServer } from "./mcp/mcp-server";
 import { ExitCode, Runner } from "./runner";
 import { runSkillsCli } from "./skills/skills-cli";
 import { usageText } from "./usage";
@@ -18,7 +23,9 @@ function fail(message: string): void {
 }
 
 async function main(): Promise<number> {
+  if (basename(process.argv[1] ?? "").replace(/\.js$/, "") === "multica") return runBoardCli(process.argv.slice(2));
   if (process.argv[2] === "skills") return runSkillsCli(process.argv.slice(3));
+  if (process.argv[2] === "mcp") return runMcpServer({ env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: (t) => process.stderr.write(t) });
   let request: ReturnType<typeof parseCli>;
   try {
     request = parseCli(process.argv.slice(2));

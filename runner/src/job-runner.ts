@@ -5,15 +5,19 @@
  * when this runner still has its work dir — stores every event it produces, and stores its
  * report when it ends. The task's skills are fetched (skill-cache.ts) and installed in the work
  * dir before the agent starts; skills the agent created or changed are proposed to the workspace
- * after it ends (skill-harvest.ts). runner.ts feeds it `task.assign` / `task.cancel` frames.
+ * after it ends (skill-harvest.ts). An attempt with an agent token gets the Multica MCP server
+ * attached where its CLI supports one (mcp/mcp-attach.ts). runner.ts feeds it `task.assign` /
+ * `task.cancel` frames.
  */
 import { join } from "node:path";
 import type { AgentEvent, AttemptRef, ControlTaskAssign, FailureKind, ReportStatus } from "@multica/shared";
-import type { RunningAgent } from "./agents/adapter";
+import type { AgentOutcome, RunningAgent } from "./agents/adapter";
 import type { RuntimeRegistry } from "./agents/registry";
 import { describeError, type Logger } from "./log";
+import { type AttemptMcp, mcpServerSpec, prepareAttemptMcp } from "./mcp/mcp-attach";
 import type { Outbox, ReportBody } from "./outbox";
 import { ensureBundles, SkillFetchError } from "./skills/skill-cache";
+import { httpBase } from "./skills/skill-api";
 import { harvestSkills } from "./skills/skill-harvest";
 import { type InstalledSkills, installSkills } from "./skills/skill-install";
 import { type PreparedWorkdir, prepareWorkdir, WorkdirError } from "./workdir/workdir";
@@ -112,7 +116,8 @@ export class JobRunner {
   private async run(job: Job, msg: ControlTaskAssign): Promise<void> {
     const { ref } = job;
     const startedAt = Date.now();
-    if (!(await this.o.outbox.begin(msg))) {
+    // The outbox keeps the frame for diagnosis; the agent token stays in memory only.
+    if (!(await this.o.outbox.begin({ ...msg, agentToken: null }))) {
       this.o.log.warn(`task ${label(ref)} was already run by this runner; ignoring a repeated assign`);
       return;
     }
@@ -136,10 +141,24 @@ export class JobRunner {
     // A follow-up resumes the agent's session only where that session's files are: its work dir.
     const resume = msg.resume && reused ? msg.resume : null;
     const prompt = [promptPreamble, resume ? resume.prompt : msg.prompt].filter(Boolean).join("\n\n");
-    const agent = resolved.adapter.start({
-      ...ref, prompt, issue: msg.issue, agent: msg.agent, workDir, limits: msg.limits,
-      ...(resume ? { resumeSessionId: resume.sessionId } : {}),
-    });
+    const mcp = await this.attachMcp(job, msg);
+    let outcome: AgentOutcome;
+    try {
+      const agent = resolved.adapter.start({
+        ...ref, prompt, issue: msg.issue, agent: msg.agent, workDir, limits: msg.limits, mcp: mcp?.launch ?? null,
+        ...(resume ? { resumeSessionId: resume.sessionId } : {}),
+      });
+      outcome = await this.follow(job, agent);
+    } finally {
+      mcp?.dispose();
+    }
+    await this.harvest(job, skills.installed);
+    await this.finish(job, { ...ref, ...outcome });
+  }
+
+  /** Stores the events of a started agent until it ends; resolves with how it ended. */
+  private async follow(job: Job, agent: RunningAgent): Promise<AgentOutcome> {
+    const { ref } = job;
     job.agent = agent;
     if (job.cancelReason !== null) agent.cancel(job.cancelReason);
     for await (const event of agent.events) {
@@ -150,9 +169,26 @@ export class JobRunner {
       }
       await this.o.outbox.append(ref, event);
     }
-    const outcome = await agent.outcome;
-    await this.harvest(job, skills.installed);
-    await this.finish(job, { ...ref, ...outcome });
+    return agent.outcome;
+  }
+
+  /**
+   * The Multica MCP server for an attempt with an agent token, when its CLI can take one; null
+   * otherwise. A failure to write its config is noted in the transcript and the run goes on without.
+   */
+  private async attachMcp(job: Job, msg: ControlTaskAssign): Promise<AttemptMcp | null> {
+    if (!msg.agentToken) return null;
+    const { ref } = job;
+    const server = mcpServerSpec({ url: httpBase(this.o.url), token: msg.agentToken.secret, issueId: msg.issue.id, ...ref });
+    try {
+      const mcp = prepareAttemptMcp({ dataDir: this.o.dataDir, runtime: msg.runtime, server, ...ref });
+      if (!mcp.launch) return null;
+      await this.o.outbox.append(ref, { kind: "status", text: "multica MCP server attached (tools: get_issue, post_comment, set_status, create_sub_issue, search_skills)" });
+      return mcp;
+    } catch (err) {
+      await this.o.outbox.append(ref, { kind: "status", text: `could not attach the multica MCP server: ${describeError(err)}`.slice(0, 2000) });
+      return null;
+    }
   }
 
   /** The attempt's work dir, with progress lines in the transcript; or why there is none. */

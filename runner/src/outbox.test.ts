@@ -47,6 +47,7 @@ const assign = (r: AttemptRef): ControlTaskAssign => ({
   limits: { idleTimeoutMs: null, timeoutMs: null },
   resume: null,
   skills: [],
+  agentToken: null,
 });
 const line = (text: string) => ({ kind: "output" as const, stream: "stdout" as const, text });
 

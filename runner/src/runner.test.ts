@@ -68,6 +68,7 @@ function assign(runtime: string, prompt = "5"): ControlTaskAssign {
     limits: { idleTimeoutMs: null, timeoutMs: null },
     resume: null,
     skills: [],
+    agentToken: null,
   };
 }
 

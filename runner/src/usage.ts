@@ -17,6 +17,9 @@ Usage:
   multica-runner skills <command> …   manage the workspace's skills (push, list,
                                       show, diff, import, archive, attach, detach);
                                       see multica-runner skills --help
+  multica-runner mcp                  the Multica MCP server (stdio) the runner gives
+                                      agents; reads MULTICA_URL, MULTICA_AGENT_TOKEN,
+                                      MULTICA_ISSUE_ID and MULTICA_WORKSPACE_ID
 
 Flags (each can also be set by an environment variable or in the config file;
 flags win over variables, variables over the file, the file over defaults):
@@ -63,6 +66,14 @@ Runtimes:
       resolve there: use absolute paths for scripts.
   Every line it prints becomes part of the task transcript. Exit code 0 means
   succeeded, anything else failed.
+
+Multica MCP server:
+  Each attempt gets a token of its own (revoked when it ends). The runner gives the
+  agent CLI an MCP server "multica" with it (tools get_issue, post_comment,
+  set_status, create_sub_issue, search_skills): claude --mcp-config, codex -c
+  mcp_servers.multica.*, opencode OPENCODE_CONFIG_CONTENT, gemini
+  GEMINI_CLI_SYSTEM_DEFAULTS_PATH, copilot --additional-mcp-config. Its config files
+  live in <data-dir>/attempts/ during the run; cursor-agent and commands get none.
 
 Work directories:
   A task runs in <data-dir>/work/tasks/<agent>/<issue-key>, kept for follow-ups on

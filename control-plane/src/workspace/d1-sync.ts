@@ -1,13 +1,15 @@
 /**
  * Mirrors the workspace Durable Object's live state into D1, in batches: changed attempts (and
- * the result comment + issue status once an attempt ends), runner records, and transcript events
- * as chunks of many events per row. Idempotent, so a flush that is retried after a crash writes
+ * the result comment + issue status once an attempt ends, and the revocation of its agent token),
+ * agent tokens minted at dispatch (agent-tokens.ts), runner records, and transcript events as
+ * chunks of many events per row. Idempotent, so a flush that is retried after a crash writes
  * nothing twice. Used only by WorkspaceDO.
  */
 import type { SequencedEvent } from "@multica/shared";
 import type { BatchItem } from "drizzle-orm/batch";
 import { sql } from "drizzle-orm";
 import { createDb, schema } from "../db/client";
+import { pendingTokenStatements, revokeTokenStatement } from "./agent-tokens";
 import { type AttemptState, wasParked } from "./task-machine";
 import type { TaskStore } from "./task-store";
 
@@ -84,6 +86,9 @@ export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: s
   const pending = store.pendingEvents();
   const statements: BatchItem<"sqlite">[] = [];
   const posted = new Set<AttemptState>();
+  // Tokens first: an attempt that ended in this same batch then finds its token to revoke.
+  const tokens = await pendingTokenStatements(db, store, workspaceId);
+  statements.push(...tokens.statements);
 
   for (const r of runners) {
     const row = { id: r.runnerId, workspaceId, name: r.name, version: r.version, concurrency: r.concurrency, online: r.online, connectedAt: r.connectedAt, lastSeenAt: r.lastSeenAt };
@@ -115,6 +120,7 @@ export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: s
       // Agents allowed to close their issues (agent.canClose) finish them as done.
       const next = wasParked(a) ? null : after === "in_review" && store.payload(a.taskId)?.canClose ? "done" : after;
       if (next) statements.push(db.update(schema.issues).set({ status: next, updatedAt: now }).where(sql`${schema.issues.id} = ${a.issueId}`));
+      statements.push(revokeTokenStatement(db, a, now));
       posted.add(a);
     }
   }
@@ -153,6 +159,7 @@ export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: s
     return { state, posted: posted.has(a) };
   }));
   store.deletePendingEvents([...flushedEvents.values()]);
+  store.dropAgentTokens(tokens.flushed);
 }
 
 /** Reads an attempt range of a task's transcript from D1 chunks, in (attempt, seq) order. */

@@ -2,10 +2,12 @@
  * Follow-ups: comments on an issue an agent already worked on. They wait while another run of
  * the same (issue, agent) is out, go to the runner that kept the earlier session when it is
  * connected (to resume it in the same work dir), and otherwise start fresh anywhere with the
- * earlier run's summary. Also builds every `task.assign` frame, follow-up or not.
+ * earlier run's summary. Also builds every `task.assign` frame, follow-up or not, minting the
+ * attempt's agent token as it does (agent-tokens.ts).
  */
 import type { ControlTaskAssign } from "@multica/shared";
 import { freshFollowUpPrompt, resumePrompt } from "../prompts";
+import { mintAgentToken } from "./agent-tokens";
 import type { QueuedAttempt, RunnerSlots } from "./dispatch";
 import type { AttemptState } from "./task-machine";
 import type { QueuedRow, TaskPayload, TaskStore } from "./task-store";
@@ -24,7 +26,7 @@ export function followUpPlacement(
   return there ? { pinnedRunner: runnerId, runtimes: [runtime] } : {};
 }
 
-/** The frame that hands attempt `s` (just dispatched) to its runner. */
+/** The frame that hands attempt `s` (just dispatched) to its runner, with a fresh agent token. */
 export function buildAssign(store: TaskStore, s: AttemptState, payload: TaskPayload, now: number): ControlTaskAssign {
   const frame: ControlTaskAssign = {
     type: "task.assign",
@@ -39,6 +41,7 @@ export function buildAssign(store: TaskStore, s: AttemptState, payload: TaskPayl
     limits: payload.limits ?? { idleTimeoutMs: null, timeoutMs: null },
     resume: null,
     skills: payload.skills ?? [],
+    agentToken: mintAgentToken(store, s, now),
   };
   const comments = payload.followUp?.comments;
   if (!comments) return frame;

@@ -1,6 +1,7 @@
 /**
  * The workspace Durable Object's own SQLite storage: attempts (live state, authoritative),
- * per-task assignment payloads, transcript events not yet flushed to D1, and runner details.
+ * per-task assignment payloads, transcript events not yet flushed to D1, runner details, and
+ * agent tokens minted at dispatch that D1 does not have yet (their hashes; see agent-tokens.ts).
  * Synchronous calls (`ctx.storage.sql`), so a sequence of them inside one handler is atomic
  * with respect to other handlers of the same object.
  */
@@ -28,6 +29,16 @@ export interface QueuedRow {
   runtimes: string[];
   maxConcurrent: number;
   followUp: boolean;
+}
+
+/** An attempt's agent token waiting to be written to D1: only the SHA-256 of its secret. */
+export interface PendingAgentToken {
+  taskId: string;
+  attempt: number;
+  issueId: string;
+  secretHash: string;
+  createdAt: number;
+  expiresAt: number;
 }
 
 export interface RunnerRecord {
@@ -66,6 +77,9 @@ CREATE TABLE IF NOT EXISTS events (
   PRIMARY KEY (task_id, attempt, seq));
 CREATE TABLE IF NOT EXISTS runners (
   runner_id TEXT PRIMARY KEY, record TEXT NOT NULL, dirty INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE IF NOT EXISTS agent_tokens (
+  task_id TEXT NOT NULL, attempt INTEGER NOT NULL, issue_id TEXT NOT NULL, secret_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (task_id, attempt));
 `;
 
 /**
@@ -303,8 +317,33 @@ export class TaskStore {
     return (
       this.sql.exec("SELECT 1 FROM attempts WHERE dirty = 1 LIMIT 1").toArray().length > 0 ||
       this.sql.exec("SELECT 1 FROM runners WHERE dirty = 1 LIMIT 1").toArray().length > 0 ||
-      this.sql.exec("SELECT 1 FROM events LIMIT 1").toArray().length > 0
+      this.sql.exec("SELECT 1 FROM events LIMIT 1").toArray().length > 0 ||
+      this.sql.exec("SELECT 1 FROM agent_tokens LIMIT 1").toArray().length > 0
     );
+  }
+
+  /** Records an attempt's new token; a re-dispatch of the same attempt replaces the earlier one. */
+  putAgentToken(t: PendingAgentToken): void {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO agent_tokens (task_id, attempt, issue_id, secret_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+      t.taskId, t.attempt, t.issueId, t.secretHash, t.createdAt, t.expiresAt,
+    );
+  }
+
+  /** Tokens not yet in D1, oldest first. */
+  pendingAgentTokens(limit: number): PendingAgentToken[] {
+    return this.sql
+      .exec<{ task_id: string; attempt: number; issue_id: string; secret_hash: string; created_at: number; expires_at: number }>(
+        "SELECT * FROM agent_tokens ORDER BY created_at LIMIT ?",
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ taskId: r.task_id, attempt: r.attempt, issueId: r.issue_id, secretHash: r.secret_hash, createdAt: r.created_at, expiresAt: r.expires_at }));
+  }
+
+  /** Forgets tokens now in D1, except those replaced (re-minted) since they were read. */
+  dropAgentTokens(flushed: readonly Pick<PendingAgentToken, "taskId" | "attempt" | "secretHash">[]): void {
+    for (const t of flushed) this.sql.exec("DELETE FROM agent_tokens WHERE task_id = ? AND attempt = ? AND secret_hash = ?", t.taskId, t.attempt, t.secretHash);
   }
 
   /** Runner records read during this object's life; dispatch reads them on every pass. */

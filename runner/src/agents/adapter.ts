@@ -6,6 +6,7 @@
  */
 import type { AgentEvent, ExitInfo, Failure, RuntimeInfo, RuntimeKey, Usage } from "@multica/shared";
 import type { z } from "zod";
+import type { McpLaunch } from "../mcp/mcp-attach";
 
 /** Everything an adapter needs to start one attempt. */
 export interface AgentStartContext {
@@ -23,6 +24,8 @@ export interface AgentStartContext {
    * setting from the runner config, else its default.
    */
   limits?: { timeoutMs: number | null; idleTimeoutMs: number | null };
+  /** Arguments and environment that attach the Multica MCP server (mcp/mcp-attach.ts); absent for none. */
+  mcp?: McpLaunch | null;
 }
 
 /** How an attempt ended, as the adapter saw it. */

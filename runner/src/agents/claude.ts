@@ -6,6 +6,7 @@
  * The registry makes one adapter; process handling is agent-process.ts.
  */
 import type { AgentEvent, Usage } from "@multica/shared";
+import { withMcpEnv } from "../mcp/mcp-attach";
 import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
 import { AgentCliAdapter, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
@@ -49,12 +50,13 @@ export class ClaudeAdapter extends AgentCliAdapter<ClaudeAdapterOptions> {
   }
 
   /** The argument list for one attempt (exported for tests and logs). */
-  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId">): string[] {
+  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId" | "mcp">): string[] {
     const o = this.options;
     const args = ["-p", "--output-format", "stream-json", "--verbose"];
     args.push("--permission-mode", o.permissionMode ?? "bypassPermissions");
     if (o.model) args.push("--model", o.model);
     if (o.mcpConfigPath) args.push("--mcp-config", o.mcpConfigPath);
+    if (ctx.mcp) args.push(...ctx.mcp.args);
     if (ctx.resumeSessionId) args.push("--resume", ctx.resumeSessionId);
     return [...args, ...this.extraArgs];
   }
@@ -68,7 +70,7 @@ export class ClaudeAdapter extends AgentCliAdapter<ClaudeAdapterOptions> {
     return startAgentProcess({
       command: this.binary,
       args: this.buildArgs(ctx),
-      env,
+      env: withMcpEnv(env, ctx.mcp),
       cwd: ctx.workDir,
       // Written then closed: an open stdin pipe makes agent CLIs wait for more input.
       stdin: ctx.prompt,

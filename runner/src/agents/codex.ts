@@ -7,6 +7,7 @@
  * The registry makes one adapter; process handling is agent-process.ts.
  */
 import type { AgentEvent, TokenUsage, Usage } from "@multica/shared";
+import { withMcpEnv } from "../mcp/mcp-attach";
 import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
 import { AgentCliAdapter, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
@@ -59,13 +60,13 @@ export class CodexAdapter extends AgentCliAdapter<CodexAdapterOptions> {
   }
 
   /** The argument list for one attempt (exported for tests and logs); the prompt goes on stdin ("-"). */
-  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId" | "workDir">): string[] {
+  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId" | "workDir" | "mcp">): string[] {
     const o = this.options;
     // The work dir is the isolation: nobody is there to approve commands, and the sandbox would
     // refuse writes the task needs.
     const args = ["exec", "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "-C", ctx.workDir];
     if (o.model) args.push("-m", o.model);
-    args.push(...(o.providerArgs ?? []), ...this.extraArgs);
+    args.push(...(o.providerArgs ?? []), ...(ctx.mcp?.args ?? []), ...this.extraArgs);
     if (ctx.resumeSessionId) args.push("resume", ctx.resumeSessionId);
     // "-" reads the prompt from stdin: no argv length limit, and a prompt starting with "-" is no flag.
     args.push("-");
@@ -79,7 +80,7 @@ export class CodexAdapter extends AgentCliAdapter<CodexAdapterOptions> {
     const run = startAgentProcess({
       command: this.binary,
       args: this.buildArgs(ctx),
-      env: { ...o.baseEnv, ...o.env, PWD: ctx.workDir },
+      env: withMcpEnv({ ...o.baseEnv, ...o.env, PWD: ctx.workDir }, ctx.mcp),
       cwd: ctx.workDir,
       // Written then closed: codex waits on an open stdin pipe.
       stdin: ctx.prompt,

@@ -69,7 +69,7 @@ export class CopilotAdapter extends AgentCliAdapter<CopilotAdapterOptions> {
   }
 
   /** The argument list for one attempt (exported for tests and logs); the prompt goes on stdin. */
-  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId">, run: { sessionId: string; usageFile: string }): string[] {
+  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId" | "mcp">, run: { sessionId: string; usageFile: string }): string[] {
     // Nobody is there to approve tools or answer questions; the work dir is the isolation.
     const args = ["--output-format", "json", "--allow-all", "--no-ask-user"];
     if (this.options.model) args.push("--model", this.options.model);
@@ -77,6 +77,7 @@ export class CopilotAdapter extends AgentCliAdapter<CopilotAdapterOptions> {
     // the `result` line; a resume names an existing one (an unknown id fails, and is not created).
     args.push(...(ctx.resumeSessionId ? ["--resume", ctx.resumeSessionId] : ["--session-id", run.sessionId]));
     args.push("--usage-output-file", run.usageFile);
+    if (ctx.mcp) args.push(...ctx.mcp.args);
     return [...args, ...this.extraArgs];
   }
 

@@ -7,6 +7,7 @@
  * is agent-process.ts.
  */
 import type { AgentEvent, Usage } from "@multica/shared";
+import { withMcpEnv } from "../mcp/mcp-attach";
 import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
 import { AgentCliAdapter, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
@@ -82,7 +83,7 @@ export class GeminiAdapter extends AgentCliAdapter<GeminiAdapterOptions> {
     return startAgentProcess({
       command: this.binary,
       args: this.buildArgs(ctx),
-      env,
+      env: withMcpEnv(env, ctx.mcp),
       cwd: ctx.workDir,
       // Written then closed: the CLI reads stdin to its end (or 500 ms without data) before it starts.
       stdin: ctx.prompt,

@@ -9,6 +9,7 @@
  * is agent-process.ts.
  */
 import type { AgentEvent, Usage } from "@multica/shared";
+import { withMcpEnv } from "../mcp/mcp-attach";
 import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
 import { AgentCliAdapter, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
@@ -78,7 +79,7 @@ export class OpenCodeAdapter extends AgentCliAdapter<OpenCodeAdapterOptions> {
     return startAgentProcess({
       command: this.binary,
       args: this.buildArgs(ctx),
-      env: { ...o.baseEnv, ...o.env, PWD: ctx.workDir },
+      env: withMcpEnv({ ...o.baseEnv, ...o.env, PWD: ctx.workDir }, ctx.mcp),
       cwd: ctx.workDir,
       // Without a message argument `run` reads the whole message from stdin: no argv limit
       // (128 KiB per argument on Linux), not shown in `ps`, and a prompt starting with "-" is no flag.

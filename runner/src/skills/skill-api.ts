@@ -31,7 +31,7 @@ export interface ApiTarget {
 }
 
 export interface ApiCall<T> {
-  method: "GET" | "POST" | "PUT" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Below the base URL, e.g. `/api/v1/whoami` (query included). */
   path: string;
   /** A JSON body, or raw bytes with their content type. */

@@ -46,7 +46,7 @@ async function setup(url?: URL) {
       type: "task.assign", taskId, attempt: 1, runtime: "command:agent", sentAt: Date.now(),
       issue: { id: "iss_skills01", key: "SK-1", title: "Skills", body: "", comments: [] },
       agent: { id: "agt_skills01", name: "agent", instructions: "" },
-      prompt: "go", repository: null, limits: { idleTimeoutMs: null, timeoutMs: null }, resume: null, skills,
+      prompt: "go", repository: null, limits: { idleTimeoutMs: null, timeoutMs: null }, resume: null, skills, agentToken: null,
     };
     jobs.assign(msg);
     const ref = { taskId, attempt: 1 };

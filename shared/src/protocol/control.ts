@@ -54,6 +54,12 @@ export const ControlTaskAssign = z.object({
   resume: z.object({ sessionId: z.string().min(1).max(200), prompt: z.string() }).nullable().default(null),
   /** The agent's skills for this run, by bundle hash: the runner fetches what it lacks and installs them in the work dir. */
   skills: z.array(AssignSkill).max(100).default([]),
+  /**
+   * A bearer token for this attempt only (kind `agent`): it reaches the attempt's issue through
+   * the workspace API while the attempt runs, and is revoked when it ends. The runner hands it to
+   * the agent's Multica MCP server. Null from control planes that do not mint them.
+   */
+  agentToken: z.object({ secret: z.string(), expiresAt: z.number() }).nullable().default(null),
 });
 
 export const ControlTaskCancel = z.object({

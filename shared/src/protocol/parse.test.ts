@@ -54,6 +54,7 @@ const controlFrames: ControlMessage[] = [
     limits: { idleTimeoutMs: 60_000, timeoutMs: null },
     resume: { sessionId: "sess-1", prompt: "There is a new comment" },
     skills: [{ name: "lint-fix", version: 2, hash: "a".repeat(64) }],
+    agentToken: { secret: "mat_secret", expiresAt: 1_700_000_100_000 },
   },
   { type: "task.cancel", ...ref, reason: "cancelled by a member" },
   { type: "ack", ...ref, seq: 0 },

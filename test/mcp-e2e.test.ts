@@ -65,10 +65,13 @@ it("lets Claude Code comment on its issue through the multica MCP server", async
   // Needs agent tokens to be allowed to comment on their own issue (workspace routes).
   expect(result, `the tool answered: ${result?.output}`).toMatchObject({ isError: false, output: expect.stringContaining("Posted comment") });
 
-  const issue = await cp.api.get<{ comments: { body: string; author: string; taskId: string | null }[] }>(`/issues/${issueId}`);
-  expect(issue.body.comments.map((c) => c.body)).toContain(COMMENT);
-  // The run's result comment is still posted after it (existing behaviour).
-  await waitFor(async () => (await cp.api.get<{ comments: { taskId: string | null }[] }>(`/issues/${issueId}`)).body.comments.some((c) => c.taskId === taskId), 10_000, "the result comment");
+  // The agent's own comment is tied to its run; once the run's end reached D1 (the issue is in
+  // review), no result comment was added: the agent already said its piece.
+  const issue = await waitFor(async () => {
+    const r = (await cp.api.get<{ issue: { status: string }; comments: { body: string; author: string; taskId: string | null }[] }>(`/issues/${issueId}`)).body;
+    return r.issue.status === "in_review" ? r : null;
+  }, 10_000, "the run's end mirrored to D1");
+  expect(issue.comments.filter((c) => c.taskId === taskId)).toEqual([expect.objectContaining({ body: COMMENT, author: expect.stringMatching(/^agent:agt_/) })]);
   // The attempt's MCP config (it holds the token) is gone with the run.
   expect(readdirSync(join(runner.dataDir, "attempts"))).toEqual([]);
 });

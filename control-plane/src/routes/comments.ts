@@ -41,7 +41,9 @@ export const commentRoutes = new Hono<AppEnv>()
     ]);
     if (parentId && parent.length === 0) throw missingRef("parentId", "comment on this issue", parentId);
     const now = Date.now();
-    const comment = { id: newId("comment"), issueId: issue.id, author: actor, body, parentId, taskId: null, createdAt: now };
+    // A comment an agent posts from its run is tied to that run: its result then needs no comment of its own.
+    const taskId = p.kind === "agent" ? (p.scope?.taskId ?? null) : null;
+    const comment = { id: newId("comment"), issueId: issue.id, author: actor, body, parentId, taskId, createdAt: now };
     const commented = newActivity(issue, actor, "commented", { commentId: comment.id, parentId }, now);
     await db.batch([db.insert(schema.comments).values(comment), db.insert(schema.activities).values(commented)]);
 

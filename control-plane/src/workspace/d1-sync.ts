@@ -7,7 +7,7 @@
  */
 import type { SequencedEvent } from "@multica/shared";
 import type { BatchItem } from "drizzle-orm/batch";
-import { sql } from "drizzle-orm";
+import { and, inArray, like, sql } from "drizzle-orm";
 import { createDb, schema } from "../db/client";
 import { pendingTokenStatements, revokeTokenStatement } from "./agent-tokens";
 import { type AttemptState, wasParked } from "./task-machine";
@@ -99,6 +99,7 @@ export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: s
     }
   }
 
+  const spoke = await agentsWhoCommented(db, attempts.filter((a) => a.status === "succeeded" && a.endedAt !== null && !a.resultPosted).map((a) => a.taskId));
   for (const a of attempts) {
     const row = {
       id: a.taskId, attempt: a.attempt, workspaceId, issueId: a.issueId, agentId: a.agentId, runtime: a.runtime ?? a.runtimes[0] ?? "",
@@ -109,12 +110,16 @@ export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: s
     statements.push(db.insert(schema.tasks).values(row).onConflictDoUpdate({ target: [schema.tasks.id, schema.tasks.attempt], set: row }));
     if (a.endedAt !== null && !a.resultPosted) {
       const runnerName = a.runnerId ? (store.getRunner(a.runnerId)?.name ?? null) : null;
-      statements.push(
-        db.insert(schema.comments).values({
-          id: `cmt_${a.taskId.slice(4)}a${a.attempt}`, issueId: a.issueId, author: `agent:${a.agentId}`,
-          body: resultComment(a, a.summary, runnerName), taskId: a.taskId, createdAt: a.endedAt,
-        }).onConflictDoNothing(),
-      );
+      // A successful run whose agent already commented (through its MCP tools) has said its piece;
+      // any other ending is always reported.
+      if (!(a.status === "succeeded" && spoke.has(a.taskId))) {
+        statements.push(
+          db.insert(schema.comments).values({
+            id: `cmt_${a.taskId.slice(4)}a${a.attempt}`, issueId: a.issueId, author: `agent:${a.agentId}`,
+            body: resultComment(a, a.summary, runnerName), taskId: a.taskId, createdAt: a.endedAt,
+          }).onConflictDoNothing(),
+        );
+      }
       // A parked or retried attempt leaves the issue in progress: the task is not over.
       const after = ISSUE_STATUS_AFTER[a.status] ?? (a.status === "lost" && a.attempt >= a.maxAttempts ? "blocked" : null);
       // Agents allowed to close their issues (agent.canClose) finish them as done.
@@ -160,6 +165,15 @@ export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: s
   }));
   store.deletePendingEvents([...flushedEvents.values()]);
   store.dropAgentTokens(tokens.flushed);
+}
+
+/** Tasks (of `taskIds`) whose agent posted a comment itself while running. */
+async function agentsWhoCommented(db: ReturnType<typeof createDb>, taskIds: string[]): Promise<Set<string>> {
+  if (taskIds.length === 0) return new Set();
+  const rows = await db.select({ taskId: schema.comments.taskId, id: schema.comments.id }).from(schema.comments)
+    .where(and(inArray(schema.comments.taskId, taskIds), like(schema.comments.author, "agent:%")));
+  // The result comments of earlier attempts (cmt_<task>a<n>) are ours, not the agent's own words.
+  return new Set(rows.flatMap((r) => (r.taskId && !r.id.startsWith(`cmt_${r.taskId.slice(4)}a`) ? [r.taskId] : [])));
 }
 
 /** Reads an attempt range of a task's transcript from D1 chunks, in (attempt, seq) order. */

@@ -128,9 +128,11 @@ describe("bad HTTP requests", () => {
     const bad = await cp.api.post<{ error: { code: string; message: string } }>("/issues", { title: "" });
     expect(bad).toMatchObject({ status: 400, body: { error: { code: "bad_request", message: expect.stringMatching(/title/) } } });
     expect((await cp.api.post("/issues", "{oops")).status).toBe(400);
-    const agent = await cp.api.post<{ error: { message: string } }>("/agents", { name: "x", runtimes: ["Not A Key!"] });
+    const agent = await cp.api.post<{ error: { message: string; details: { path: string | null; message: string }[] } }>("/agents", { name: "x", runtimes: ["Not A Key!"] });
     expect(agent.status).toBe(400);
     expect(agent.body.error.message).toMatch(/runtime keys look like/);
+    // Every field error, with where it is.
+    expect(agent.body.error.details).toContainEqual({ path: "runtimes.0", message: expect.stringMatching(/runtime keys look like/) });
     expect((await cp.api.get("/tasks/not-a-task")).status).toBe(400);
     const missing = await cp.api.get<{ error: { code: string } }>("/tasks/tsk_unknown00000000000");
     expect(missing).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });

@@ -13,6 +13,9 @@ function describe(issues: readonly { path: readonly PropertyKey[]; message: stri
 
 export function validate<T extends keyof ValidationTargets, S extends z.ZodType>(target: T, schema: S) {
   return zValidator(target, schema, (result) => {
-    if (!result.success) throw new ApiError(400, "bad_request", `invalid ${target}: ${describe(result.error.issues)}`);
+    if (!result.success) {
+      const details = result.error.issues.slice(0, 20).map((i) => ({ path: i.path.length > 0 ? i.path.map(String).join(".") : null, message: i.message }));
+      throw new ApiError(400, "bad_request", `invalid ${target}: ${describe(result.error.issues)}`, details);
+    }
   });
 }

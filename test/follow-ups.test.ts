@@ -146,3 +146,22 @@ describe("rate limits", () => {
     runner.close();
   });
 });
+
+describe("runner pools", () => {
+  it("send an agent's work only to its pool, to whichever member is online", async () => {
+    const outsider = await RawRunner.connect(cp.url, runnerToken);
+    await outsider.hello("rnr_poolaaaa1", ["command:pool"]);
+    const member = await RawRunner.connect(cp.url, runnerToken);
+    await member.hello("rnr_poolbbbb1", ["command:pool"]);
+    const agent = await cp.api.post<{ agent: { id: string } }>("/agents", { name: "pooled", runtimes: ["command:pool"] });
+    // rnr_poolcccc1 is in the pool too but offline: the online member takes the work.
+    const patched = await cp.api.request("PATCH", `/agents/${agent.body.agent.id}`, { runnerIds: ["rnr_poolcccc1", "rnr_poolbbbb1"] });
+    expect(patched.status).toBe(200);
+    const issue = await cp.api.post<{ issue: { id: string } }>("/issues", { title: "Pooled work" });
+    const assigned = await cp.api.post<{ task: { taskId: string } }>(`/issues/${issue.body.issue.id}/assign`, { agentId: agent.body.agent.id });
+    await member.next(isAssign(assigned.body.task.taskId));
+    expect(outsider.received.some((m) => m.type === "task.assign")).toBe(false);
+    outsider.close();
+    member.close();
+  });
+});

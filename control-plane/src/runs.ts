@@ -116,6 +116,7 @@ export async function startRun(
       repository,
       limits: { idleTimeoutMs: seconds(agent.idleTimeoutSeconds), timeoutMs: seconds(agent.timeoutSeconds) },
       maxConcurrent: agent.maxConcurrentTasks,
+      runnerIds: agent.runnerIds,
       canClose: agent.canClose,
       followUp: opts.followUp ? { comments: opts.followUp } : null,
       skills: skills.map(({ name, version, hash }) => ({ name, version, hash })),

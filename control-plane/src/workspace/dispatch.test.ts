@@ -134,3 +134,13 @@ describe("pinned attempts (follow-ups resuming a session)", () => {
     ]);
   });
 });
+
+describe("agent runner pools", () => {
+  it("place only on the pool's runners, on whichever of them has room", () => {
+    const pooled = { ...task("t1", ["claude"]), allowedRunners: ["rnr_b", "rnr_c"] };
+    expect(placeOne(pooled, [runner("rnr_a", ["claude"]), runner("rnr_b", ["claude"], 1, 1), runner("rnr_c", ["claude"])])).toEqual({ runnerId: "rnr_c", runtime: "claude" });
+    // With rnr_c gone (offline), rnr_b takes it once it has room; rnr_a never does.
+    expect(placeOne(pooled, [runner("rnr_a", ["claude"]), runner("rnr_b", ["claude"], 1, 1)])).toBeNull();
+    expect(placeOne(pooled, [runner("rnr_a", ["claude"]), runner("rnr_b", ["claude"], 1, 0)])).toEqual({ runnerId: "rnr_b", runtime: "claude" });
+  });
+});

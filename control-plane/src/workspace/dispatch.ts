@@ -20,6 +20,8 @@ export interface QueuedAttempt {
   maxConcurrent: number;
   /** Only this runner may take it. */
   pinnedRunner?: string;
+  /** The agent's runner pool: only these runners may take it (any of them, so one offline is no stall). */
+  allowedRunners?: readonly string[] | null;
 }
 
 export interface Placement {
@@ -35,6 +37,7 @@ export function placeOne(task: QueuedAttempt, runners: readonly RunnerSlots[]): 
     for (const r of runners) {
       if (r.busy >= r.concurrency || !r.runtimes.has(runtime)) continue;
       if (task.pinnedRunner !== undefined && r.runnerId !== task.pinnedRunner) continue;
+      if (task.allowedRunners && !task.allowedRunners.includes(r.runnerId)) continue;
       if (!best || r.busy / r.concurrency < best.busy / best.concurrency) best = r;
     }
     if (best) return { runnerId: best.runnerId, runtime };

@@ -16,6 +16,8 @@ import type { AttemptState } from "./task-machine";
 export type TaskPayload = Pick<ControlTaskAssign, "issue" | "agent" | "prompt"> &
   Partial<Pick<ControlTaskAssign, "repository" | "limits" | "skills">> & {
     maxConcurrent: number;
+    /** The agent's runner pool (agent.runnerIds); null or absent for any runner with the runtime. */
+    runnerIds?: string[] | null;
     followUp?: { comments: AssignComment[] } | null;
     /** The agent may set its issue to done; otherwise a successful run leaves it in review. */
     canClose?: boolean;
@@ -29,6 +31,7 @@ export interface QueuedRow {
   runtimes: string[];
   maxConcurrent: number;
   followUp: boolean;
+  runnerIds: string[] | null;
 }
 
 /** An attempt's agent token waiting to be written to D1: only the SHA-256 of its secret. */
@@ -90,6 +93,7 @@ const ADDED_COLUMNS: [table: string, column: string, ddl: string][] = [
   ["attempts", "issue_id", "ALTER TABLE attempts ADD COLUMN issue_id TEXT"],
   ["attempts", "not_before", "ALTER TABLE attempts ADD COLUMN not_before INTEGER"],
   ["tasks", "follow_up", "ALTER TABLE tasks ADD COLUMN follow_up INTEGER NOT NULL DEFAULT 0"],
+  ["tasks", "runner_ids", "ALTER TABLE tasks ADD COLUMN runner_ids TEXT"],
 ];
 const LATER_INDEXES = "CREATE INDEX IF NOT EXISTS attempts_issue ON attempts (issue_id, agent_id, queued_at);";
 
@@ -117,8 +121,9 @@ export class TaskStore {
 
   createTask(first: AttemptState, payload: TaskPayload): void {
     this.sql.exec(
-      "INSERT INTO tasks (task_id, payload, max_concurrent, runtimes, follow_up) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO tasks (task_id, payload, max_concurrent, runtimes, follow_up, runner_ids) VALUES (?, ?, ?, ?, ?, ?)",
       first.taskId, JSON.stringify(payload), payload.maxConcurrent, JSON.stringify(first.runtimes), payload.followUp ? 1 : 0,
+      payload.runnerIds && payload.runnerIds.length > 0 ? JSON.stringify(payload.runnerIds) : null,
     );
     this.putAttempt(first);
   }
@@ -212,8 +217,8 @@ export class TaskStore {
     // The inner query walks the (status, queued_at, task_id) index and stops at LIMIT; agents
     // already at their concurrency limit are skipped here rather than read and rejected.
     return this.sql
-      .exec<{ task_id: string; attempt: number; agent_id: string; issue_id: string | null; runtimes: string; max_concurrent: number; follow_up: number }>(
-        `SELECT a.task_id, a.attempt, a.agent_id, a.issue_id, t.runtimes, t.max_concurrent, t.follow_up
+      .exec<{ task_id: string; attempt: number; agent_id: string; issue_id: string | null; runtimes: string; max_concurrent: number; follow_up: number; runner_ids: string | null }>(
+        `SELECT a.task_id, a.attempt, a.agent_id, a.issue_id, t.runtimes, t.max_concurrent, t.follow_up, t.runner_ids
          FROM (SELECT task_id, attempt, agent_id, issue_id, queued_at FROM attempts
                WHERE status = 'queued' AND agent_id NOT IN (SELECT value FROM json_each(?)) AND (not_before IS NULL OR not_before <= ?)
                ORDER BY queued_at, task_id LIMIT ? OFFSET ?) a
@@ -224,6 +229,7 @@ export class TaskStore {
       .map((r) => ({
         taskId: r.task_id, attempt: r.attempt, agentId: r.agent_id, issueId: r.issue_id ?? "",
         runtimes: JSON.parse(r.runtimes) as string[], maxConcurrent: r.max_concurrent, followUp: r.follow_up === 1,
+        runnerIds: r.runner_ids ? (JSON.parse(r.runner_ids) as string[]) : null,
       }));
   }
 

@@ -211,7 +211,7 @@ export class Workspace {
 
   /** A queued row as dispatch planning sees it; none for a follow-up that must wait. */
   private candidate(q: QueuedRow, runners: readonly RunnerSlots[]): QueuedAttempt[] {
-    const base: QueuedAttempt = { key: `${q.taskId}#${q.attempt}`, agentId: q.agentId, runtimes: q.runtimes, maxConcurrent: q.maxConcurrent };
+    const base: QueuedAttempt = { key: `${q.taskId}#${q.attempt}`, agentId: q.agentId, runtimes: q.runtimes, maxConcurrent: q.maxConcurrent, allowedRunners: q.runnerIds };
     if (!q.followUp) return [base];
     const place = followUpPlacement(this.store, q, runners);
     return place === "wait" ? [] : [{ ...base, ...place }];
@@ -228,6 +228,8 @@ export class Workspace {
     if (me.busy >= me.concurrency) return { ok: false, reason: "runner has no free slot" };
     const runtime = s.runtimes.find((k) => me.runtimes.has(k));
     if (!runtime) return { ok: false, reason: "runner has none of the agent's runtimes" };
+    const pool = this.store.payload(taskId)?.runnerIds;
+    if (pool && pool.length > 0 && !pool.includes(runnerId)) return { ok: false, reason: "runner is not in the agent's runner pool" };
     const r = this.apply(s, { type: "dispatch", runnerId, runtime, now, leaseMs: this.config.leaseMs });
     return r.ok ? { ok: true } : r;
   }

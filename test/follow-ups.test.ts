@@ -148,18 +148,22 @@ describe("rate limits", () => {
 });
 
 describe("runner pools", () => {
-  it("send an agent's work only to its pool, to whichever member is online", async () => {
+  it("send an agent's work only to its pool, to whichever member is online, with the agent's model, args and env", async () => {
     const outsider = await RawRunner.connect(cp.url, runnerToken);
     await outsider.hello("rnr_poolaaaa1", ["command:pool"]);
     const member = await RawRunner.connect(cp.url, runnerToken);
     await member.hello("rnr_poolbbbb1", ["command:pool"]);
     const agent = await cp.api.post<{ agent: { id: string } }>("/agents", { name: "pooled", runtimes: ["command:pool"] });
     // rnr_poolcccc1 is in the pool too but offline: the online member takes the work.
-    const patched = await cp.api.request("PATCH", `/agents/${agent.body.agent.id}`, { runnerIds: ["rnr_poolcccc1", "rnr_poolbbbb1"] });
+    const patched = await cp.api.request("PATCH", `/agents/${agent.body.agent.id}`, {
+      runnerIds: ["rnr_poolcccc1", "rnr_poolbbbb1"], model: "opus", extraArgs: ["--max-turns", "5"], env: { LOG_LEVEL: "debug" },
+    });
     expect(patched.status).toBe(200);
     const issue = await cp.api.post<{ issue: { id: string } }>("/issues", { title: "Pooled work" });
     const assigned = await cp.api.post<{ task: { taskId: string } }>(`/issues/${issue.body.issue.id}/assign`, { agentId: agent.body.agent.id });
-    await member.next(isAssign(assigned.body.task.taskId));
+    const a = (await member.next(isAssign(assigned.body.task.taskId))) as ControlTaskAssign;
+    // The agent's model, extra args and env travel with its work, to override the runtime's settings.
+    expect(a.agent).toMatchObject({ model: "opus", extraArgs: ["--max-turns", "5"], env: { LOG_LEVEL: "debug" } });
     expect(outsider.received.some((m) => m.type === "task.assign")).toBe(false);
     outsider.close();
     member.close();

@@ -111,7 +111,12 @@ export async function startRun(
     maxAttempts: opts.maxAttempts ?? readConfig(env).maxAttempts,
     payload: {
       issue: { id: issue.id, key, title: issue.title, body: issue.body, comments },
-      agent: { id: agent.id, name: agent.name, instructions: agent.instructions },
+      agent: {
+        id: agent.id, name: agent.name, instructions: agent.instructions,
+        ...(agent.model ? { model: agent.model } : {}),
+        ...(agent.extraArgs && agent.extraArgs.length > 0 ? { extraArgs: agent.extraArgs } : {}),
+        ...(agent.env && Object.keys(agent.env).length > 0 ? { env: agent.env } : {}),
+      },
       prompt: taskPrompt({ key, title: issue.title, body: issue.body }, agent.instructions, before, suggested),
       repository,
       limits: { idleTimeoutMs: seconds(agent.idleTimeoutSeconds), timeoutMs: seconds(agent.timeoutSeconds) },

@@ -14,7 +14,8 @@ export interface AgentStartContext {
   attempt: number;
   prompt: string;
   issue: { id: string; title: string; body: string };
-  agent: { id: string; name: string; instructions: string };
+  /** The agent; model, extra args and env set on it in the workspace override the runtime's settings. */
+  agent: { id: string; name: string; instructions: string; model?: string | null; extraArgs?: string[]; env?: Record<string, string> };
   /** A fresh, empty directory the process runs in. */
   workDir: string;
   /** A session of an earlier attempt to continue (agent CLIs that support resuming use it). */

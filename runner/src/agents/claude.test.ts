@@ -197,6 +197,14 @@ describe("claude command line", () => {
     ]);
     expect(filterExtraArgs(["--output-format"], CLAUDE_PROTOCOL_FLAGS).dropped).toEqual([{ arg: "--output-format", reason: "the runner parses stream-json output" }]);
   });
+
+  it("takes the agent's model and extra args (set in the workspace) over the runtime's, refusing protocol flags there too", () => {
+    const a = new ClaudeAdapter({ baseEnv: {}, cancelGraceMs: 1, timeoutMs: null, model: "opus", extraArgs: ["--max-turns", "5"] });
+    const agent = { model: "sonnet", extraArgs: ["--add-dir", "/srv", "--output-format", "json", "--verbose"] };
+    expect(a.buildArgs({ agent })).toEqual([
+      "-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "bypassPermissions", "--model", "sonnet", "--max-turns", "5", "--add-dir", "/srv",
+    ]);
+  });
 });
 
 describe("claude adapter watchdogs", () => {

@@ -9,7 +9,7 @@ import type { AgentEvent, Usage } from "@multica/shared";
 import { withMcpEnv } from "../mcp/mcp-attach";
 import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
-import { AgentCliAdapter, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
+import { AgentCliAdapter, type AgentRunSettings, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
 import { type ClaudeApiSignal, parseClaudeEvent, parseClaudeLine, readApiSignal } from "./claude-parser";
 import { type FailureClass, classOfHttpStatus, classifyFailureText, failedVerdict, findResetTime } from "./rate-limit";
 
@@ -50,21 +50,22 @@ export class ClaudeAdapter extends AgentCliAdapter<ClaudeAdapterOptions> {
   }
 
   /** The argument list for one attempt (exported for tests and logs). */
-  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId" | "mcp">): string[] {
+  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId" | "mcp"> & AgentRunSettings): string[] {
     const o = this.options;
     const args = ["-p", "--output-format", "stream-json", "--verbose"];
     args.push("--permission-mode", o.permissionMode ?? "bypassPermissions");
-    if (o.model) args.push("--model", o.model);
+    const model = this.modelFor(ctx);
+    if (model) args.push("--model", model);
     if (o.mcpConfigPath) args.push("--mcp-config", o.mcpConfigPath);
     if (ctx.mcp) args.push(...ctx.mcp.args);
     if (ctx.resumeSessionId) args.push("--resume", ctx.resumeSessionId);
-    return [...args, ...this.extraArgs];
+    return [...args, ...this.argsFor(ctx)];
   }
 
   start(ctx: AgentStartContext): RunningAgent {
     const o = this.options;
     const asRoot = o.runningAsRoot ?? process.getuid?.() === 0;
-    const env: Record<string, string> = { ...o.baseEnv, ...o.env, PWD: ctx.workDir };
+    const env: Record<string, string> = { ...o.baseEnv, ...this.envFor(ctx), PWD: ctx.workDir };
     // As root, Claude Code refuses to skip permission prompts outside a declared sandbox.
     if (asRoot && (o.permissionMode ?? "bypassPermissions") === "bypassPermissions") env.IS_SANDBOX = "1";
     return startAgentProcess({

@@ -64,6 +64,9 @@ export function filterExtraArgs(args: readonly string[], flags: ProtocolFlags): 
   return { kept, dropped };
 }
 
+/** What of an attempt's context decides its model, args and env (the agent part is optional in tests). */
+export type AgentRunSettings = { agent?: Partial<Pick<AgentStartContext["agent"], "model" | "extraArgs" | "env">> };
+
 /** How a CLI is identified and which of its flags are off limits. */
 export interface AgentCliSpec {
   key: string;
@@ -108,6 +111,22 @@ export abstract class AgentCliAdapter<O extends AgentCliOptions = AgentCliOption
   }
 
   abstract start(ctx: AgentStartContext): RunningAgent;
+
+  /** The model for one attempt: the agent's own (set in the workspace) first, then this runtime's. */
+  protected modelFor(ctx: AgentRunSettings): string | null {
+    return ctx.agent?.model ?? this.options.model ?? null;
+  }
+
+  /** Extra args: the runtime's, then the agent's (protocol flags among them dropped, as for the runtime's). */
+  protected argsFor(ctx: AgentRunSettings): string[] {
+    const own = ctx.agent?.extraArgs ?? [];
+    return own.length === 0 ? this.extraArgs : [...this.extraArgs, ...filterExtraArgs(own, this.spec.protocolFlags).kept];
+  }
+
+  /** Environment on top of the runner's: the runtime's settings, then the agent's. */
+  protected envFor(ctx: AgentRunSettings): Record<string, string> {
+    return { ...this.options.env, ...(ctx.agent?.env ?? {}) };
+  }
 
   /** The watchdogs for one attempt: the agent's own limits first, then this runtime's settings. */
   protected watchdogs(ctx: AgentStartContext): { timeoutMs: number | null; idleTimeoutMs: number | null } {

@@ -10,7 +10,7 @@ import type { AgentEvent, TokenUsage, Usage } from "@multica/shared";
 import { withMcpEnv } from "../mcp/mcp-attach";
 import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
-import { AgentCliAdapter, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
+import { AgentCliAdapter, type AgentRunSettings, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
 import { CodexParser } from "./codex-parser";
 import { classifyFailureText, failedVerdict } from "./rate-limit";
 
@@ -60,13 +60,14 @@ export class CodexAdapter extends AgentCliAdapter<CodexAdapterOptions> {
   }
 
   /** The argument list for one attempt (exported for tests and logs); the prompt goes on stdin ("-"). */
-  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId" | "workDir" | "mcp">): string[] {
+  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId" | "workDir" | "mcp"> & AgentRunSettings): string[] {
     const o = this.options;
     // The work dir is the isolation: nobody is there to approve commands, and the sandbox would
     // refuse writes the task needs.
     const args = ["exec", "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "-C", ctx.workDir];
-    if (o.model) args.push("-m", o.model);
-    args.push(...(o.providerArgs ?? []), ...(ctx.mcp?.args ?? []), ...this.extraArgs);
+    const model = this.modelFor(ctx);
+    if (model) args.push("-m", model);
+    args.push(...(o.providerArgs ?? []), ...(ctx.mcp?.args ?? []), ...this.argsFor(ctx));
     if (ctx.resumeSessionId) args.push("resume", ctx.resumeSessionId);
     // "-" reads the prompt from stdin: no argv length limit, and a prompt starting with "-" is no flag.
     args.push("-");
@@ -80,7 +81,7 @@ export class CodexAdapter extends AgentCliAdapter<CodexAdapterOptions> {
     const run = startAgentProcess({
       command: this.binary,
       args: this.buildArgs(ctx),
-      env: withMcpEnv({ ...o.baseEnv, ...o.env, PWD: ctx.workDir }, ctx.mcp),
+      env: withMcpEnv({ ...o.baseEnv, ...this.envFor(ctx), PWD: ctx.workDir }, ctx.mcp),
       cwd: ctx.workDir,
       // Written then closed: codex waits on an open stdin pipe.
       stdin: ctx.prompt,

@@ -61,6 +61,7 @@ function startCommand(cfg: CommandRuntimeConfig, ctx: AgentStartContext, opts: C
   const env = {
     ...opts.baseEnv,
     ...cfg.env,
+    ...(ctx.agent.env ?? {}),
     MULTICA_PROMPT: ctx.prompt,
     MULTICA_TASK_ID: ctx.taskId,
     MULTICA_ATTEMPT: String(ctx.attempt),

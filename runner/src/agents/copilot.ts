@@ -14,7 +14,7 @@ import { join } from "node:path";
 import type { AgentEvent, TokenUsage, Usage } from "@multica/shared";
 import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
-import { AgentCliAdapter, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
+import { AgentCliAdapter, type AgentRunSettings, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
 import { type CopilotError, CopilotParser, readUsageFile, subtractUsage } from "./copilot-parser";
 import { usageEvent } from "./line-parser";
 import { type FailureClass, classOfHttpStatus, classifyFailureText, failedVerdict, findResetTime } from "./rate-limit";
@@ -69,16 +69,17 @@ export class CopilotAdapter extends AgentCliAdapter<CopilotAdapterOptions> {
   }
 
   /** The argument list for one attempt (exported for tests and logs); the prompt goes on stdin. */
-  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId" | "mcp">, run: { sessionId: string; usageFile: string }): string[] {
+  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId" | "mcp"> & AgentRunSettings, run: { sessionId: string; usageFile: string }): string[] {
     // Nobody is there to approve tools or answer questions; the work dir is the isolation.
     const args = ["--output-format", "json", "--allow-all", "--no-ask-user"];
-    if (this.options.model) args.push("--model", this.options.model);
+    const model = this.modelFor(ctx);
+    if (model) args.push("--model", model);
     // A new session gets its id from us, so it is known even when the run is cancelled before
     // the `result` line; a resume names an existing one (an unknown id fails, and is not created).
     args.push(...(ctx.resumeSessionId ? ["--resume", ctx.resumeSessionId] : ["--session-id", run.sessionId]));
     args.push("--usage-output-file", run.usageFile);
     if (ctx.mcp) args.push(...ctx.mcp.args);
-    return [...args, ...this.extraArgs];
+    return [...args, ...this.argsFor(ctx)];
   }
 
   start(ctx: AgentStartContext): RunningAgent {
@@ -90,7 +91,7 @@ export class CopilotAdapter extends AgentCliAdapter<CopilotAdapterOptions> {
     const run = startAgentProcess({
       command: this.binary,
       args: this.buildArgs(ctx, { sessionId, usageFile }),
-      env: { ...o.baseEnv, ...o.env, PWD: ctx.workDir },
+      env: { ...o.baseEnv, ...this.envFor(ctx), PWD: ctx.workDir },
       cwd: ctx.workDir,
       // Without -p the CLI takes piped stdin as the prompt: no argv length limit, not shown in `ps`.
       stdin: ctx.prompt,

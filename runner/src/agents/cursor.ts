@@ -20,7 +20,7 @@
 import type { AgentEvent, Usage } from "@multica/shared";
 import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
-import { AgentCliAdapter, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
+import { AgentCliAdapter, type AgentRunSettings, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
 import { CursorParser } from "./cursor-parser";
 import { asObject } from "./line-parser";
 import { type FailureClass, classifyFailureText, failedVerdict } from "./rate-limit";
@@ -73,14 +73,15 @@ export class CursorAdapter extends AgentCliAdapter<CursorAdapterOptions> {
   }
 
   /** The argument list for one attempt (exported for tests and logs); the prompt goes on stdin. */
-  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId">): string[] {
+  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId"> & AgentRunSettings): string[] {
     const o = this.options;
     const args = ["-p", "--output-format", "stream-json"];
     if (o.force ?? true) args.push("--force");
     if (o.trust ?? true) args.push("--trust");
-    if (o.model) args.push("--model", o.model);
+    const model = this.modelFor(ctx);
+    if (model) args.push("--model", model);
     if (ctx.resumeSessionId) args.push("--resume", ctx.resumeSessionId);
-    return [...args, ...this.extraArgs];
+    return [...args, ...this.argsFor(ctx)];
   }
 
   start(ctx: AgentStartContext): RunningAgent {
@@ -88,7 +89,7 @@ export class CursorAdapter extends AgentCliAdapter<CursorAdapterOptions> {
     return startAgentProcess({
       command: this.binary,
       args: this.buildArgs(ctx),
-      env: { ...o.baseEnv, ...o.env, PWD: ctx.workDir },
+      env: { ...o.baseEnv, ...this.envFor(ctx), PWD: ctx.workDir },
       cwd: ctx.workDir,
       // Written then closed: with no prompt argument, print mode reads the prompt from stdin.
       stdin: ctx.prompt,

@@ -10,7 +10,7 @@ import type { AgentEvent, Usage } from "@multica/shared";
 import { withMcpEnv } from "../mcp/mcp-attach";
 import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
-import { AgentCliAdapter, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
+import { AgentCliAdapter, type AgentRunSettings, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
 import { GeminiParser } from "./gemini-parser";
 import { type FailureClass, classifyFailureText, failedVerdict, findResetTime } from "./rate-limit";
 
@@ -64,22 +64,22 @@ export class GeminiAdapter extends AgentCliAdapter<GeminiAdapterOptions> {
   }
 
   /** The argument list for one attempt (exported for tests and logs). */
-  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId">): string[] {
+  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId"> & AgentRunSettings): string[] {
     const o = this.options;
     // `-p ""` makes the run headless; the CLI puts stdin before the -p text, so the prompt on
     // stdin is the whole prompt: no 128 KiB argv limit, and it does not show up in `ps`.
     const args = ["-p", "", "--output-format", "stream-json", "--approval-mode", o.approvalMode ?? "yolo"];
-    args.push("-m", o.model ?? DEFAULT_GEMINI_MODEL);
+    args.push("-m", this.modelFor(ctx) ?? DEFAULT_GEMINI_MODEL);
     // Sessions live under $HOME/.gemini/tmp/<hash of the work dir>: a resume needs both unchanged.
     if (ctx.resumeSessionId) args.push("--resume", ctx.resumeSessionId);
-    return [...args, ...this.extraArgs];
+    return [...args, ...this.argsFor(ctx)];
   }
 
   start(ctx: AgentStartContext): RunningAgent {
     const o = this.options;
     // The work dir is a fresh directory the runner made for this attempt; in a folder it does not
     // trust, headless gemini exits 55 (checked with 0.61). Config may still override it.
-    const env: Record<string, string> = { ...o.baseEnv, GEMINI_CLI_TRUST_WORKSPACE: "true", ...o.env, PWD: ctx.workDir };
+    const env: Record<string, string> = { ...o.baseEnv, GEMINI_CLI_TRUST_WORKSPACE: "true", ...this.envFor(ctx), PWD: ctx.workDir };
     return startAgentProcess({
       command: this.binary,
       args: this.buildArgs(ctx),

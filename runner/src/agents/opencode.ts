@@ -12,7 +12,7 @@ import type { AgentEvent, Usage } from "@multica/shared";
 import { withMcpEnv } from "../mcp/mcp-attach";
 import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
-import { AgentCliAdapter, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
+import { AgentCliAdapter, type AgentRunSettings, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
 import { asCount, asObject, asString } from "./line-parser";
 import { OpenCodeParser } from "./opencode-parser";
 import { type FailureClass, classOfHttpStatus, classifyFailureText, failedVerdict, findResetTime } from "./rate-limit";
@@ -63,15 +63,16 @@ export class OpenCodeAdapter extends AgentCliAdapter<OpenCodeAdapterOptions> {
   }
 
   /** The argument list for one attempt (exported for tests and logs); the prompt goes on stdin. */
-  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId">): string[] {
+  buildArgs(ctx: Pick<AgentStartContext, "resumeSessionId"> & AgentRunSettings): string[] {
     const o = this.options;
     // Error logs on stderr: a failure's stdout event often says only "Unexpected server error".
     const args = ["run", "--format", "json", "--print-logs", "--log-level", "ERROR"];
     if (o.autoApprove ?? true) args.push("--auto");
-    if (o.model) args.push("--model", o.model);
+    const model = this.modelFor(ctx);
+    if (model) args.push("--model", model);
     // Sessions live in $XDG_DATA_HOME/opencode/opencode.db: a resume needs the same data dir.
     if (ctx.resumeSessionId) args.push("--session", ctx.resumeSessionId);
-    return [...args, ...this.extraArgs];
+    return [...args, ...this.argsFor(ctx)];
   }
 
   start(ctx: AgentStartContext): RunningAgent {
@@ -79,7 +80,7 @@ export class OpenCodeAdapter extends AgentCliAdapter<OpenCodeAdapterOptions> {
     return startAgentProcess({
       command: this.binary,
       args: this.buildArgs(ctx),
-      env: withMcpEnv({ ...o.baseEnv, ...o.env, PWD: ctx.workDir }, ctx.mcp),
+      env: withMcpEnv({ ...o.baseEnv, ...this.envFor(ctx), PWD: ctx.workDir }, ctx.mcp),
       cwd: ctx.workDir,
       // Without a message argument `run` reads the whole message from stdin: no argv limit
       // (128 KiB per argument on Linux), not shown in `ps`, and a prompt starting with "-" is no flag.

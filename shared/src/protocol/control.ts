@@ -39,7 +39,15 @@ export const ControlTaskAssign = z.object({
     /** The latest comments, oldest first (bounded), for the agent's context file. */
     comments: z.array(AssignComment).max(MAX_ASSIGN_COMMENTS).default([]),
   }),
-  agent: z.object({ id: AgentId, name: z.string(), instructions: z.string() }),
+  agent: z.object({
+    id: AgentId,
+    name: z.string(),
+    instructions: z.string(),
+    /** Set on the agent in the workspace; override the runner's settings for the runtime. */
+    model: z.string().max(200).nullable().optional(),
+    extraArgs: z.array(z.string().max(4000)).max(100).optional(),
+    env: z.record(z.string(), z.string().max(32_000)).optional(),
+  }),
   /** The full prompt the agent should work on, already assembled by the control plane. */
   prompt: z.string(),
   /** The repository to check out a worktree of (the issue's, else the agent's); null for an empty work dir. */

@@ -96,6 +96,11 @@ describe("follow-ups", () => {
     const { issue, taskId } = await setUp("command:fresh");
     await finish(gone, (await gone.next(isAssign(taskId))) as ControlTaskAssign, "Summary: made hello.txt with 3 lines.", "sess-7");
     gone.close();
+    // The run's outcome is in the issue's activity log.
+    await waitFor(async () => {
+      const r = await cp.api.get<{ activities: { kind: string; data: { taskId?: string; status?: string } }[] }>(`/issues/${issue.id}/activity`);
+      return r.body.activities.some((x) => x.kind === "run_ended" && x.data.taskId === taskId && x.data.status === "succeeded");
+    }, 10_000, "a run_ended activity");
     const stand = await RawRunner.connect(cp.url, runnerToken);
     await stand.hello("rnr_followstnd", ["command:fresh"]);
     const c = await comment(issue.id, "Make it 4 lines.");

@@ -23,7 +23,8 @@ export type ActivityKind =
   | "position_changed"
   | "repository_changed"
   | "commented"
-  | "run_started";
+  | "run_started"
+  | "run_ended";
 
 /** Why a run was started: an assignment, an issue leaving the backlog, a comment to the assignee, a mention. */
 export type RunReason = "assigned" | "unblocked" | "follow_up" | "mention";

@@ -120,6 +120,12 @@ export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: s
           }).onConflictDoNothing(),
         );
       }
+      // The run's outcome in the issue's activity log (one row per attempt, whatever the retries of this flush).
+      const failure = a.failure ? { failure: a.failure.kind } : {};
+      statements.push(db.insert(schema.activities).values({
+        id: `act_end_${a.taskId.slice(a.taskId.indexOf("_") + 1)}a${a.attempt}`, workspaceId, issueId: a.issueId, actor: `agent:${a.agentId}`,
+        kind: "run_ended", data: { taskId: a.taskId, attempt: a.attempt, status: a.status, ...failure }, createdAt: a.endedAt,
+      }).onConflictDoNothing());
       // A parked or retried attempt leaves the issue in progress: the task is not over.
       const after = ISSUE_STATUS_AFTER[a.status] ?? (a.status === "lost" && a.attempt >= a.maxAttempts ? "blocked" : null);
       // Agents allowed to close their issues (agent.canClose) finish them as done.

@@ -12,6 +12,8 @@ export interface Env {
   MAX_ATTEMPTS?: string;
   /** Enables POST /api/v1/bootstrap while no user exists; unset in production after set-up. */
   BOOTSTRAP_SECRET?: string;
+  /** "1" turns on /api/v1/_test/* (the test suite's hooks); never set in wrangler.toml. */
+  TEST_HOOKS?: string;
 }
 
 export interface Config {
@@ -22,6 +24,7 @@ export interface Config {
   /** Default attempts per task before a repeatedly lost task is given up. */
   maxAttempts: number;
   bootstrapSecret: string | null;
+  testHooks: boolean;
 }
 
 function intVar(value: string | undefined, fallback: number, min: number, max: number): number {
@@ -38,5 +41,6 @@ export function readConfig(env: Env): Config {
     heartbeatMs: intVar(env.HEARTBEAT_MS, Math.floor(leaseMs / 3), 200, leaseMs),
     maxAttempts: intVar(env.MAX_ATTEMPTS, 3, 1, 10),
     bootstrapSecret: env.BOOTSTRAP_SECRET ? env.BOOTSTRAP_SECRET : null,
+    testHooks: env.TEST_HOOKS === "1",
   };
 }

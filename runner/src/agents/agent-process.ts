@@ -46,6 +46,8 @@ export interface LineMapper {
   stdout(line: string): AgentEvent[];
   /** Events for one stderr line; may be none. */
   stderr(line: string): AgentEvent[];
+  /** Events still held back when stdout ended (text a run that died mid-message never closed). */
+  end?(): AgentEvent[];
   /**
    * True once the process has printed its final event (for Claude: `result`). The runner then
    * gives the process `finishGraceMs` to exit by itself before stopping its tree.
@@ -161,7 +163,11 @@ export function startAgentProcess(spec: AgentProcessSpec): RunningAgent {
       stderr: new LineSplitter((line) => mapLine((l) => mapper.stderr(l), line)),
     };
     subprocess.stdout.on("data", (chunk: Buffer) => splitters.stdout.push(chunk));
-    subprocess.stdout.on("end", () => splitters.stdout.end());
+    subprocess.stdout.on("end", () => {
+      splitters.stdout.end();
+      // What the mapper still holds (a message cut off by the process dying) is not lost.
+      if (mapper.end) mapLine(() => mapper.end?.() ?? [], "");
+    });
     subprocess.stderr.on("data", (chunk: Buffer) => splitters.stderr.push(chunk));
     subprocess.stderr.on("end", () => splitters.stderr.end());
     // Stragglers (a backgrounded grandchild) would hold the pipes open and outlive the attempt.

@@ -156,6 +156,10 @@ export class CodexLineMapper implements LineMapper {
     return failedVerdict(`codex ended without completing a turn (${how})${tail}`, classifyFailureText(this.stderrTail.text(), now));
   }
 
+  end(): AgentEvent[] {
+    return this.parser.end();
+  }
+
   sessionId(): string | null {
     return this.parser.final().sessionId;
   }

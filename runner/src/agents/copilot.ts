@@ -181,6 +181,10 @@ export class CopilotLineMapper implements LineMapper {
     return failedVerdict(`the agent ended without a result (${how})${this.stderrTail.suffix()}`, cls);
   }
 
+  end(): AgentEvent[] {
+    return this.parser.end();
+  }
+
   sessionId(): string | null {
     return this.parser.final().sessionId ?? (this.started ? this.run.sessionId : null);
   }

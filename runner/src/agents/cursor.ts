@@ -145,6 +145,10 @@ export class CursorLineMapper implements LineMapper {
     return this.failed(`the agent ${what} (${how})${f.error ? `: ${f.error}` : ""}${this.tail()}`, f.error);
   }
 
+  end(): AgentEvent[] {
+    return this.parser.end();
+  }
+
   sessionId(): string | null {
     return this.parser.final().sessionId;
   }

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AgentEvent } from "@multica/shared";
 import { describe, expect, it } from "vitest";
+import { GeminiLineMapper } from "./gemini";
 import { GeminiParser } from "./gemini-parser";
 
 const TRANSCRIPTS = join(import.meta.dirname, "../../test/fixtures/agent-transcripts");
@@ -78,5 +79,16 @@ describe("gemini parser", () => {
     expect(parser.parse({ type: "message", role: "user", content: "hi" })).toEqual([]);
     expect(parser.parse({ type: "retry", attempt: 2 })).toEqual([{ kind: "raw", type: "retry", json: '{"type":"retry","attempt":2}' }]);
     expect(parser.parse([1, 2])).toEqual([{ kind: "raw", type: "unknown", json: "[1,2]" }]);
+  });
+});
+
+describe("gemini line mapper at the end of output", () => {
+  it("hands over the text of a message cut off by the process dying, once", () => {
+    const mapper = new GeminiLineMapper();
+    const delta = (content: string) => JSON.stringify({ type: "message", role: "assistant", content, delta: true });
+    const streamed = [...mapper.stdout(delta("Half a ")), ...mapper.stdout(delta("thought"))];
+    expect(streamed.filter((e) => e.kind === "message")).toEqual([]);
+    expect(mapper.end().filter((e) => e.kind === "message")).toEqual([{ kind: "message", text: "Half a thought" }]);
+    expect(mapper.end()).toEqual([]);
   });
 });

@@ -138,9 +138,8 @@ export function describeGeminiExit(exit: Pick<ProcessExit, "exitCode" | "signal"
 }
 
 /**
- * Per-attempt state around one GeminiParser. LineMapper has no end-of-stdout hook, so the text
- * the parser holds back is flushed by the parser itself when the `result` event arrives (the
- * normal end); a run that dies mid-message has already streamed that text as `text_delta`s.
+ * Per-attempt state around one GeminiParser. The text the parser holds back is flushed when the
+ * `result` event arrives (the normal end), or by `end()` when stdout ends without one.
  */
 export class GeminiLineMapper implements LineMapper {
   private readonly parser = new GeminiParser();
@@ -187,6 +186,10 @@ export class GeminiLineMapper implements LineMapper {
     if (byExit === "bad_config") return { kind: byExit };
     if (byExit === "rate_limit") return { kind: byExit, retryAt: findResetTime(text, now) };
     return classifyFailureText(text, now);
+  }
+
+  end(): AgentEvent[] {
+    return this.parser.end();
   }
 
   sessionId(): string | null {

@@ -166,6 +166,10 @@ export class OpenCodeLineMapper implements LineMapper {
     return failedVerdict(`opencode ended before its last step finished (${how})${tail}`, classifyFailureText(this.stderrTail.text(), this.now()));
   }
 
+  end(): AgentEvent[] {
+    return this.parser.end();
+  }
+
   sessionId(): string | null {
     return this.parser.final().sessionId;
   }

@@ -28,6 +28,8 @@ export interface AgentCliOptions {
   timeoutMs: number | null;
   /** Longest silence before the idle watchdog stops an attempt; null for DEFAULT_IDLE_TIMEOUT_MS. */
   idleTimeoutMs?: number | null;
+  /** A directory of the runner's where an adapter may keep state across restarts; null for none. */
+  stateDir?: string | null;
   /** Where refused extra args are reported (once, at construction). */
   log?: Pick<Logger, "warn">;
 }

@@ -6,10 +6,12 @@
  * or a run that ends without one is failure. Checked against @openai/codex 0.169.
  * The registry makes one adapter; process handling is agent-process.ts.
  */
+import { join } from "node:path";
 import type { AgentEvent, TokenUsage, Usage } from "@multica/shared";
 import { withMcpEnv } from "../mcp/mcp-attach";
 import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
+import { SessionUsage } from "./session-usage";
 import { AgentCliAdapter, type AgentRunSettings, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
 import { CodexParser } from "./codex-parser";
 import { classifyFailureText, failedVerdict } from "./rate-limit";
@@ -49,14 +51,12 @@ export const CODEX_PROTOCOL_ARGS: ProtocolFlags = {
 };
 
 export class CodexAdapter extends AgentCliAdapter<CodexAdapterOptions> {
-  /**
-   * Each thread's cumulative usage after its last run here: Codex reports usage per thread, so a
-   * resumed run subtracts it. Lost on restart, when a resumed run reports the thread's total.
-   */
-  private readonly threadUsage = new Map<string, TokenUsage>();
+  /** Each thread's cumulative usage after its last run here: Codex reports usage per thread, so a resumed run subtracts it. */
+  private readonly threadUsage: SessionUsage;
 
   constructor(options: CodexAdapterOptions) {
     super(options, { key: "codex", protocolFlags: CODEX_PROTOCOL_ARGS, detectTimeoutMs: DETECT_TIMEOUT_MS });
+    this.threadUsage = new SessionUsage(options.stateDir ? join(options.stateDir, "codex-threads.json") : null, MAX_THREADS);
   }
 
   /** The argument list for one attempt (exported for tests and logs); the prompt goes on stdin ("-"). */
@@ -76,7 +76,7 @@ export class CodexAdapter extends AgentCliAdapter<CodexAdapterOptions> {
 
   start(ctx: AgentStartContext): RunningAgent {
     const o = this.options;
-    const previousUsage = ctx.resumeSessionId ? (this.threadUsage.get(ctx.resumeSessionId) ?? null) : null;
+    const previousUsage = ctx.resumeSessionId ? this.threadUsage.get(ctx.resumeSessionId) : null;
     const mapper = new CodexLineMapper(previousUsage);
     const run = startAgentProcess({
       command: this.binary,
@@ -99,10 +99,7 @@ export class CodexAdapter extends AgentCliAdapter<CodexAdapterOptions> {
     const thread = mapper.sessionId();
     const cumulative = mapper.cumulativeUsage();
     if (thread === null || cumulative === null) return;
-    this.threadUsage.delete(thread);
-    this.threadUsage.set(thread, cumulative);
-    const oldest = this.threadUsage.keys().next();
-    if (this.threadUsage.size > MAX_THREADS && !oldest.done) this.threadUsage.delete(oldest.value);
+    this.threadUsage.remember(thread, cumulative);
   }
 }
 

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import type { AgentEvent, TokenUsage, Usage } from "@multica/shared";
 import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
+import { SessionUsage } from "./session-usage";
 import { AgentCliAdapter, type AgentRunSettings, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
 import { type CopilotError, CopilotParser, readUsageFile, subtractUsage } from "./copilot-parser";
 import { usageEvent } from "./line-parser";
@@ -58,14 +59,12 @@ export const COPILOT_PROTOCOL_FLAGS: ProtocolFlags = {
 };
 
 export class CopilotAdapter extends AgentCliAdapter<CopilotAdapterOptions> {
-  /**
-   * Each session's cumulative usage after its last run here: the usage file covers the whole
-   * session, so a resumed run subtracts it. Lost on restart, when a resume reports the session's total.
-   */
-  private readonly sessionUsage = new Map<string, TokenUsage>();
+  /** Each session's cumulative usage after its last run here: the usage file covers the whole session, so a resumed run subtracts it. */
+  private readonly sessionUsage: SessionUsage;
 
   constructor(options: CopilotAdapterOptions) {
     super(options, { key: "copilot", protocolFlags: COPILOT_PROTOCOL_FLAGS, detectTimeoutMs: DETECT_TIMEOUT_MS });
+    this.sessionUsage = new SessionUsage(options.stateDir ? join(options.stateDir, "copilot-sessions.json") : null, MAX_SESSIONS);
   }
 
   /** The argument list for one attempt (exported for tests and logs); the prompt goes on stdin. */
@@ -86,7 +85,7 @@ export class CopilotAdapter extends AgentCliAdapter<CopilotAdapterOptions> {
     const o = this.options;
     const sessionId = ctx.resumeSessionId ?? randomUUID();
     const usageFile = join(o.usageDir ?? tmpdir(), `multica-copilot-usage-${randomUUID()}.json`);
-    const previousUsage = ctx.resumeSessionId ? (this.sessionUsage.get(ctx.resumeSessionId) ?? null) : null;
+    const previousUsage = ctx.resumeSessionId ? this.sessionUsage.get(ctx.resumeSessionId) : null;
     const mapper = new CopilotLineMapper({ sessionId, usageFile, previousUsage });
     const run = startAgentProcess({
       command: this.binary,
@@ -116,10 +115,7 @@ export class CopilotAdapter extends AgentCliAdapter<CopilotAdapterOptions> {
     const session = mapper.sessionId();
     const cumulative = mapper.cumulativeUsage();
     if (session === null || cumulative === null) return;
-    this.sessionUsage.delete(session);
-    this.sessionUsage.set(session, cumulative);
-    const oldest = this.sessionUsage.keys().next();
-    if (this.sessionUsage.size > MAX_SESSIONS && !oldest.done) this.sessionUsage.delete(oldest.value);
+    this.sessionUsage.remember(session, cumulative);
   }
 }
 

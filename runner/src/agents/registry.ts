@@ -3,6 +3,7 @@
  * CLIs found on PATH. runner.ts builds it once at start, reports `runtimes()` in `hello`, and the
  * job runner asks it for the adapter of each assigned attempt.
  */
+import { join } from "node:path";
 import type { RuntimeInfo } from "@multica/shared";
 import { execa } from "execa";
 import type { RunnerConfig } from "../config";
@@ -76,6 +77,7 @@ function cliAdapter(key: (typeof AGENT_CLIS)[number], config: RunnerConfig, log:
     cancelGraceMs: config.cancelGraceMs,
     timeoutMs: settings?.timeoutSeconds ? settings.timeoutSeconds * 1000 : null,
     idleTimeoutMs: settings?.idleTimeoutSeconds ? settings.idleTimeoutSeconds * 1000 : null,
+    stateDir: join(config.dataDir, "agents"),
     env: settings?.env ?? {},
     extraArgs: settings?.extraArgs ?? [],
     model: settings?.model ?? null,

@@ -88,6 +88,11 @@ const fresh = {
     ws1Ids.add(res.body.member.userId);
     return res.body.member.userId;
   },
+  async webhook(): Promise<string> {
+    const id = (await owner.post<{ webhook: { id: string } }>("/webhooks", { kind: "generic", name: uniq("hook") })).body.webhook.id;
+    ws1Ids.add(id);
+    return id;
+  },
   /** A personal access token made by `secret`'s user for itself. */
   async pat(secret: string): Promise<string> {
     const id = (await owner.as(secret).post<{ token: { id: string } }>("/tokens", { name: uniq("pat"), kind: "member" })).body.token.id;
@@ -113,7 +118,7 @@ const PARAMS: Record<string, () => string | Promise<string>> = {
   A: () => ids.issueA, B: () => ids.issueB, childOfA: () => ids.child, agent: () => ids.agent, task: () => ids.task,
   skill: () => ids.skill, bundle: () => ids.bundle, proposal: () => ids.proposal,
   newIssue: fresh.issue, newAgent: fresh.agent, newTask: fresh.task, newSkill: fresh.skill, attachedSkill: fresh.attached,
-  newProposal: fresh.proposal, newMember: () => fresh.member(), newAdmin: () => fresh.member("admin"),
+  newProposal: fresh.proposal, newWebhook: fresh.webhook, newMember: () => fresh.member(), newAdmin: () => fresh.member("admin"),
   memberToken: () => fresh.pat(secrets.member!), adminToken: () => fresh.pat(secrets.admin!), ownerToken: () => fresh.pat(secrets.owner!),
 };
 
@@ -158,6 +163,9 @@ const ROWS: Row[] = [
   unscoped("POST", "/_test/agent-token", { ...memberTokens(201), otherWs: 403 }, { body: () => ({ taskId: "tsk_authzhook0001", attempt: 1, issueId: ids.issueA }) }),
   unscoped("POST", "/_test/expire-token", { ...memberTokens(204), otherWs: 403 }, { body: async () => ({ tokenId: await fresh.pat(secrets.owner!) }) }),
 
+  // Inbound webhooks: public, authenticated by the body's signature, so every caller without one gets 401.
+  unscoped("POST", "/hooks/{newWebhook}", everyone(401), { body: () => ({}) }),
+
   // The runner's routes: runner tokens only.
   unscoped("GET", "/runner/connect", runnerOnly(400)),
   unscoped("GET", "/runner/skill-bundles/{bundle}", runnerOnly(200)),
@@ -185,6 +193,12 @@ const ROWS: Row[] = [
   scoped("DELETE", "/tokens/{memberToken}", all(204)),
   scoped("DELETE", "/tokens/{adminToken}", admins(204)),
   scoped("DELETE", "/tokens/{ownerToken}", ownerOnly(204)),
+
+  // Webhooks: admins only (they open issues, start runs, and show their secrets).
+  scoped("POST", "/webhooks", admins(201), { body: () => ({ kind: "github", name: uniq("hook") }) }),
+  scoped("GET", "/webhooks", admins(200)),
+  scoped("GET", "/webhooks/{newWebhook}/deliveries", admins(200)),
+  scoped("DELETE", "/webhooks/{newWebhook}", admins(204)),
 
   // Agents and their skills.
   scoped("POST", "/agents", admins(201), { body: () => ({ name: uniq("agent"), runtimes: ["command:authz-nobody"] }) }),

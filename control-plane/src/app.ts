@@ -11,7 +11,7 @@ import { PROTOCOL_VERSION } from "@multica/shared";
 import { ApiError } from "./errors";
 import { liveRoutes } from "./live";
 import { openApiDocument } from "./openapi";
-import { requireRoleToWrite, requireToken, requireWorkspace, type AppEnv } from "./middleware/auth";
+import { requireRole, requireRoleToWrite, requireToken, requireWorkspace, type AppEnv } from "./middleware/auth";
 import { agentRoutes } from "./routes/agents";
 import { bootstrapRoutes } from "./routes/bootstrap";
 import { activityRoutes } from "./routes/activity";
@@ -20,18 +20,23 @@ import { commentRoutes } from "./routes/comments";
 import { runnerApiRoutes } from "./routes/runner-api";
 import { skillProposalRoutes } from "./routes/skill-proposals";
 import { skillRoutes } from "./routes/skills";
+import { hookRoutes } from "./routes/hooks";
 import { issueRoutes } from "./routes/issues";
 import { runnerConnectRoutes, runnerRoutes } from "./routes/runners";
 import { taskRoutes } from "./routes/tasks";
 import { tokenRoutes } from "./routes/tokens";
 import { memberRoutes } from "./routes/members";
 import { testHookRoutes } from "./routes/test-hooks";
+import { webhookRoutes } from "./routes/webhooks";
 import { workspaceRoutes, workspaceSettingsRoutes } from "./routes/workspaces";
 
 const workspace = new Hono<AppEnv>()
   .use(requireWorkspace)
   // Which skills an agent gets is part of its configuration: admins change it.
   .use("/agents/:agentId/skills/*", requireRoleToWrite("admin"))
+  // Webhooks open issues and start runs on their own, and their secrets are shown: admins only.
+  .use("/webhooks", requireRole("admin"))
+  .use("/webhooks/*", requireRole("admin"))
   .route("/", workspaceSettingsRoutes)
   .route("/members", memberRoutes)
   .route("/live", liveRoutes)
@@ -44,7 +49,8 @@ const workspace = new Hono<AppEnv>()
   .route("/agents", agentRoutes)
   .route("/tasks", taskRoutes)
   .route("/runners", runnerRoutes)
-  .route("/tokens", tokenRoutes);
+  .route("/tokens", tokenRoutes)
+  .route("/webhooks", webhookRoutes);
 
 export const app = new Hono<AppEnv>()
   .use(requestId())
@@ -58,6 +64,8 @@ export const app = new Hono<AppEnv>()
   .route("/api/v1/runner", runnerConnectRoutes)
   .route("/api/v1/runner", runnerApiRoutes)
   .route("/api/v1/_test", testHookRoutes)
+  // Public, outside the workspace routes: a delivery is authenticated by its signature, not a token.
+  .route("/api/v1/hooks", hookRoutes)
   .route("/api/v1/workspaces", workspaceRoutes)
   .route("/api/v1/workspaces/:workspaceId", workspace);
 

@@ -11,8 +11,8 @@ import type { AppEnv } from "./middleware/auth";
 import { INTERNAL } from "./workspace/workspace-do";
 import { workspaceStub } from "./workspace/stub";
 
-export function publish(c: Context<AppEnv>, event: BoardEvent): void {
-  const workspaceId = c.get("principal").workspaceId;
+/** Pushes `event` to the boards of `workspaceId` (by default the caller's workspace). */
+export function publish(c: Context<AppEnv>, event: BoardEvent, workspaceId: string = c.get("principal").workspaceId): void {
   const sent = workspaceStub(c.env, workspaceId)
     .publish(event)
     .catch((err: unknown) => console.error(`[live] publish to ${workspaceId} failed: ${err instanceof Error ? err.message : String(err)}`));

@@ -76,6 +76,11 @@ export const ROUTES: RouteDoc[] = [
   { method: "get", path: `${ws}/skill-proposals/{id}`, summary: "A proposal with its files and diff", auth: "member" },
   { method: "post", path: `${ws}/skill-proposals/{id}/accept`, summary: "Accept: the skill's next version, credited to the run", auth: "member" },
   { method: "post", path: `${ws}/skill-proposals/{id}/reject`, summary: "Reject a proposal", auth: "member" },
+  { method: "post", path: `${ws}/webhooks`, summary: "Create an inbound webhook (github or generic); its secret and URL are shown once", auth: "admin", body: shared.CreateWebhookBody },
+  { method: "get", path: `${ws}/webhooks`, summary: "List inbound webhooks (without secrets)", auth: "admin" },
+  { method: "delete", path: `${ws}/webhooks/{webhookId}`, summary: "Delete a webhook and its delivery log", auth: "admin" },
+  { method: "get", path: `${ws}/webhooks/{webhookId}/deliveries`, summary: "A webhook's latest deliveries: accepted, ignored or rejected, with why", auth: "admin" },
+  { method: "post", path: "/hooks/{webhookId}", summary: "Deliver to a webhook (GitHub: X-Hub-Signature-256; generic: X-Multica-Signature); opens an issue or comments", auth: "public" },
 ];
 
 const errorResponse = {

@@ -55,6 +55,31 @@ export const CreateAccessTokenBody = z.object({
   expiresInDays: ExpiresInDays.optional(),
 });
 
+/**
+ * An inbound webhook: `github` (signed with X-Hub-Signature-256) or `generic` (X-Multica-Signature).
+ * Templates fill `{{dotted.path}}` placeholders from the delivery's JSON payload.
+ */
+export const CreateWebhookBody = z
+  .object({
+    kind: z.enum(["github", "generic"]),
+    name: z.string().trim().min(1).max(100),
+    /** Left out, a random one is made; either way it is shown once, in the answer. */
+    secret: z.string().min(16).max(200).optional(),
+    config: z
+      .object({
+        /** GitHub: only issues and PRs with this label become issues. */
+        label: z.string().trim().min(1).max(100).optional(),
+        /** The agent assigned to the issues this hook creates. */
+        agentId: z.string().regex(/^agt_[0-9a-z]{4,60}$/, "expected an agent id (agt_…)").optional(),
+        titleTemplate: z.string().min(1).max(1_000).optional(),
+        bodyTemplate: z.string().min(1).max(10_000).optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+export type CreateWebhookBody = z.infer<typeof CreateWebhookBody>;
+
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "environment variable names are letters, digits and _");
 
 /** Any subset of an agent's settings; null clears a nullable one. */

@@ -15,6 +15,8 @@ export const ID_PREFIXES = {
   task: "tsk",
   skill: "skl",
   proposal: "spr",
+  webhook: "whk",
+  delivery: "whd",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -23,11 +23,18 @@ export async function startAgentRun(env: Env, issue: IssueRow, agentId: string, 
   return startRun(env, issue.workspaceId, { ...run, issue, agent: run.agent }, opts);
 }
 
-/** Pushes a change to the workspace's boards: the issue (when it changed), a comment, the activity rows. */
-export function announce(c: Context<AppEnv>, change: { issue?: Record<string, unknown> & { id: string }; changes?: Record<string, unknown>; comment?: Record<string, unknown> & { issueId: string }; activities: ActivityRow[] }): void {
+/**
+ * Pushes a change to the workspace's boards: the issue (when it changed), a comment, the activity
+ * rows. `workspaceId` defaults to the caller's (routes without a principal, like webhooks, pass it).
+ */
+export function announce(
+  c: Context<AppEnv>,
+  change: { issue?: Record<string, unknown> & { id: string }; changes?: Record<string, unknown>; comment?: Record<string, unknown> & { issueId: string }; activities: ActivityRow[] },
+  workspaceId?: string,
+): void {
   const events: BoardEvent[] = [];
   if (change.issue) events.push({ type: "issue.changed", issueId: change.issue.id, issue: change.issue, ...(change.changes ? { changes: change.changes } : {}) });
   if (change.comment) events.push({ type: "comment.added", issueId: change.comment.issueId, comment: change.comment });
   for (const a of change.activities) events.push({ type: "activity", issueId: a.issueId, activity: activityView(a) });
-  for (const e of events) publish(c, e);
+  for (const e of events) publish(c, e, workspaceId);
 }

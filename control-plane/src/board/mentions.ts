@@ -1,5 +1,5 @@
 /**
- * Which agents a comment mentions, so routes/comments.ts can ask each for a follow-up run. Pure.
+ * Which agents a comment mentions, so board/post-comment.ts can ask each for a follow-up run. Pure.
  *
  * The rule: a mention is `@` followed by an agent's name, ignoring case, where the name's spaces
  * may be written as spaces or as `-` (`@Review Bot`, `@review-bot`). The `@` starts the text or

@@ -3,6 +3,7 @@
  * task state and mirrors it here; routes read and write issues, agents and tokens directly.
  * Timestamps are milliseconds since the epoch. The same schema runs on @libsql/client.
  */
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const workspaces = sqliteTable("workspaces", {
@@ -316,4 +317,51 @@ export const activities = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [index("activities_issue").on(t.issueId, t.createdAt)],
+);
+
+/** Inbound webhooks: a GitHub repository or any JSON sender opening issues in a workspace. */
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    kind: text("kind", { enum: ["github", "generic"] }).notNull(),
+    name: text("name").notNull(),
+    /**
+     * Kept as given, not hashed: verifying a delivery means computing the HMAC of its body with
+     * this key, so the key itself must be at hand. Shown once at creation, never listed.
+     */
+    secret: text("secret").notNull(),
+    config: text("config", { mode: "json" }).$type<{ label?: string; agentId?: string; titleTemplate?: string; bodyTemplate?: string }>().notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("webhooks_workspace").on(t.workspaceId)],
+);
+
+/** One row per request to a webhook: what it was, what we did, and why. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    webhookId: text("webhook_id").notNull().references(() => webhooks.id),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    /** X-GitHub-Delivery or Idempotency-Key; null when the sender gave none. */
+    deliveryKey: text("delivery_key"),
+    event: text("event"),
+    status: text("status", { enum: ["accepted", "ignored", "rejected"] }).notNull(),
+    reason: text("reason"),
+    issueId: text("issue_id"),
+    /** The GitHub issue or PR an accepted delivery was about: one Multica issue per URL. */
+    url: text("url"),
+    receivedAt: integer("received_at").notNull(),
+    /** The body as received, cut at 64 KiB. */
+    payload: text("payload").notNull(),
+  },
+  (t) => [
+    // Only an accepted delivery claims its key: a rejected one (bad signature) must not block the real one.
+    uniqueIndex("webhook_deliveries_key").on(t.webhookId, t.deliveryKey).where(sql`status = 'accepted'`),
+    index("webhook_deliveries_webhook").on(t.webhookId, t.receivedAt),
+    index("webhook_deliveries_url").on(t.workspaceId, t.url),
+  ],
 );

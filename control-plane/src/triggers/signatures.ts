@@ -37,7 +37,8 @@ export type SignatureCheck = { ok: true } | { ok: false; reason: SignatureFailur
 const encoder = new TextEncoder();
 const HEX_SHA256 = /^[0-9a-f]{64}$/i;
 
-function importHmacKey(secret: string): Promise<CryptoKey> {
+// Return type inferred: Workers types name it CryptoKey, Node types webcrypto.CryptoKey (tests import this module).
+function importHmacKey(secret: string) {
   return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
 }
 

@@ -1,0 +1,61 @@
+/**
+ * /api/v1/workspaces/:workspaceId/webhooks — inbound webhooks of a workspace (admins only):
+ * create (the secret and the URL to give the sender are shown once), list, delete, and read a
+ * hook's delivery log. Deliveries themselves arrive at the public routes/hooks.ts.
+ */
+import { Hono } from "hono";
+import { and, desc, eq } from "drizzle-orm";
+import { CreateWebhookBody, newId, randomString } from "@multica/shared";
+import { createDb, schema } from "../db/client";
+import { ApiError } from "../errors";
+import type { AppEnv } from "../middleware/auth";
+import { validate } from "../validation";
+
+const w = schema.webhooks;
+const d = schema.webhookDeliveries;
+/** Deliveries listed per request, newest first. */
+const DELIVERY_LIMIT = 100;
+
+const listed = { id: w.id, kind: w.kind, name: w.name, config: w.config, enabled: w.enabled, createdAt: w.createdAt };
+
+/** Where the sender posts: public, next to the API. */
+const inboundUrl = (requestUrl: string, id: string) => `${new URL(requestUrl).origin}/api/v1/hooks/${id}`;
+
+async function requireWebhook(db: ReturnType<typeof createDb>, workspaceId: string, id: string) {
+  const [row] = await db.select({ id: w.id }).from(w).where(and(eq(w.id, id), eq(w.workspaceId, workspaceId)));
+  if (!row) throw ApiError.notFound("webhook", id);
+  return row;
+}
+
+export const webhookRoutes = new Hono<AppEnv>()
+  .post("/", validate("json", CreateWebhookBody), async (c) => {
+    const body = c.req.valid("json");
+    const workspaceId = c.get("principal").workspaceId;
+    const db = createDb(c.env.DB);
+    if (body.config.agentId) {
+      const [agent] = await db.select({ id: schema.agents.id }).from(schema.agents).where(and(eq(schema.agents.id, body.config.agentId), eq(schema.agents.workspaceId, workspaceId)));
+      if (!agent) throw new ApiError(400, "bad_request", `config.agentId: agent ${body.config.agentId} not found in this workspace`, [{ path: "config.agentId", message: "no such agent in this workspace" }]);
+    }
+    const row = { id: newId("webhook"), workspaceId, kind: body.kind, name: body.name, secret: body.secret ?? `whsec_${randomString(40)}`, config: body.config, enabled: true, createdAt: Date.now() };
+    await db.insert(w).values(row);
+    const webhook = { id: row.id, kind: row.kind, name: row.name, config: row.config, enabled: row.enabled, createdAt: row.createdAt };
+    return c.json({ webhook: { ...webhook, secret: row.secret, url: inboundUrl(c.req.url, row.id) } }, 201);
+  })
+  .get("/", async (c) => {
+    const workspaceId = c.get("principal").workspaceId;
+    const rows = await createDb(c.env.DB).select(listed).from(w).where(eq(w.workspaceId, workspaceId)).orderBy(desc(w.createdAt));
+    return c.json({ webhooks: rows.map((r) => ({ ...r, url: inboundUrl(c.req.url, r.id) })) });
+  })
+  .delete("/:webhookId", async (c) => {
+    const db = createDb(c.env.DB);
+    const hook = await requireWebhook(db, c.get("principal").workspaceId, c.req.param("webhookId"));
+    // The log goes with the hook: its rows reference it.
+    await db.batch([db.delete(d).where(eq(d.webhookId, hook.id)), db.delete(w).where(eq(w.id, hook.id))]);
+    return c.body(null, 204);
+  })
+  .get("/:webhookId/deliveries", async (c) => {
+    const db = createDb(c.env.DB);
+    const hook = await requireWebhook(db, c.get("principal").workspaceId, c.req.param("webhookId"));
+    const deliveries = await db.select().from(d).where(eq(d.webhookId, hook.id)).orderBy(desc(d.receivedAt)).limit(DELIVERY_LIMIT);
+    return c.json({ deliveries });
+  });

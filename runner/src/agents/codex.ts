@@ -14,6 +14,7 @@ import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess }
 import { SessionUsage } from "./session-usage";
 import { AgentCliAdapter, type AgentRunSettings, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
 import { CodexParser } from "./codex-parser";
+import { parseJsonLine, plainOutput } from "./line-parser";
 import { classifyFailureText, failedVerdict } from "./rate-limit";
 
 /** JSON lines can carry whole command outputs and patches; longer lines are passed on as plain output. */
@@ -123,12 +124,9 @@ export class CodexLineMapper implements LineMapper {
   }
 
   stdout(line: string): AgentEvent[] {
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      return line.trim() === "" ? [] : [{ kind: "output", stream: "stdout", text: line }];
-    }
+    const parsed = parseJsonLine(line);
+    if (!parsed) return plainOutput(line);
+    const { json } = parsed;
     const events = this.parser.parse(json);
     if (this.endedAt === null && this.parser.final().sawResult) this.endedAt = this.now();
     return events;

@@ -17,7 +17,7 @@ import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess }
 import { SessionUsage } from "./session-usage";
 import { AgentCliAdapter, type AgentRunSettings, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
 import { type CopilotError, CopilotParser, readUsageFile, subtractUsage } from "./copilot-parser";
-import { usageEvent } from "./line-parser";
+import { parseJsonLine, plainOutput, usageEvent } from "./line-parser";
 import { type FailureClass, classOfHttpStatus, classifyFailureText, failedVerdict, findResetTime } from "./rate-limit";
 
 /** JSON lines carry whole tool arguments and results (file contents); longer lines are passed on as plain output. */
@@ -132,14 +132,12 @@ export class CopilotLineMapper implements LineMapper {
   constructor(private readonly run: { sessionId: string; usageFile: string; previousUsage: TokenUsage | null }) {}
 
   stdout(line: string): AgentEvent[] {
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      if (line.trim() === "") return [];
-      this.hint ??= classifyCopilotText(line, Date.now());
-      return [{ kind: "output", stream: "stdout", text: line }];
+    const parsed = parseJsonLine(line);
+    if (!parsed) {
+      if (line.trim() !== "") this.hint ??= classifyCopilotText(line, Date.now());
+      return plainOutput(line);
     }
+    const { json } = parsed;
     const events: AgentEvent[] = [];
     if (!this.started) {
       this.started = true;

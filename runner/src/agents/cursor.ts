@@ -22,7 +22,7 @@ import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
 import { AgentCliAdapter, type AgentRunSettings, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
 import { CursorParser } from "./cursor-parser";
-import { asObject } from "./line-parser";
+import { asObject, parseJsonLine, plainOutput } from "./line-parser";
 import { type FailureClass, classifyFailureText, failedVerdict } from "./rate-limit";
 
 /** Stream-json lines carry whole files (writeToolCall's fileText); longer lines are passed on as plain output. */
@@ -114,15 +114,10 @@ export class CursorLineMapper implements LineMapper {
   private hint: FailureClass | null = null;
 
   stdout(line: string): AgentEvent[] {
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      if (line.trim() === "") return [];
-      this.noteText(line);
-      return [{ kind: "output", stream: "stdout", text: line }];
-    }
-    return this.parser.parse(json);
+    const parsed = parseJsonLine(line);
+    if (parsed) return this.parser.parse(parsed.json);
+    if (line.trim() !== "") this.noteText(line);
+    return plainOutput(line);
   }
 
   stderr(line: string): AgentEvent[] {

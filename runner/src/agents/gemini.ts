@@ -12,6 +12,7 @@ import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
 import { AgentCliAdapter, type AgentRunSettings, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
 import { GeminiParser } from "./gemini-parser";
+import { parseJsonLine, plainOutput } from "./line-parser";
 import { type FailureClass, classifyFailureText, failedVerdict, findResetTime } from "./rate-limit";
 
 /** Stream-json lines carry whole tool parameters (write_file content); longer lines are passed on as plain output. */
@@ -149,12 +150,9 @@ export class GeminiLineMapper implements LineMapper {
   constructor(private readonly now: () => number = Date.now) {}
 
   stdout(line: string): AgentEvent[] {
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      return line.trim() === "" ? [] : [{ kind: "output", stream: "stdout", text: line }];
-    }
+    const parsed = parseJsonLine(line);
+    if (!parsed) return plainOutput(line);
+    const { json } = parsed;
     return this.parser.parse(json);
   }
 

@@ -77,6 +77,20 @@ export function toJsonText(value: unknown): string {
 }
 
 /** An event of the CLI's format that no rule knows: kept as raw JSON, cut to fit. */
+/** A stdout line as JSON (wrapped, so a line `null` is still JSON), or null when it is not JSON. */
+export function parseJsonLine(line: string): { json: unknown } | null {
+  try {
+    return { json: JSON.parse(line) };
+  } catch {
+    return null;
+  }
+}
+
+/** A stdout line that is not JSON, as the transcript shows it: nothing when blank, else plain output. */
+export function plainOutput(line: string): AgentEvent[] {
+  return line.trim() === "" ? [] : [{ kind: "output", stream: "stdout", text: line }];
+}
+
 export function rawEvent(type: string, json: unknown): AgentEvent {
   return { kind: "raw", type: cutText(type, MAX_EVENT_ID), json: cutText(toJsonText(json)) };
 }

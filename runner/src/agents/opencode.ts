@@ -13,7 +13,7 @@ import { withMcpEnv } from "../mcp/mcp-attach";
 import type { AgentStartContext, RunningAgent } from "./adapter";
 import { type LineMapper, type ProcessExit, type RunVerdict, startAgentProcess } from "./agent-process";
 import { AgentCliAdapter, type AgentRunSettings, type AgentCliOptions, type ProtocolFlags, StderrTail } from "./cli-adapter";
-import { asCount, asObject, asString } from "./line-parser";
+import { asCount, asObject, asString, parseJsonLine, plainOutput } from "./line-parser";
 import { OpenCodeParser } from "./opencode-parser";
 import { type FailureClass, classOfHttpStatus, classifyFailureText, failedVerdict, findResetTime } from "./rate-limit";
 
@@ -125,12 +125,9 @@ export class OpenCodeLineMapper implements LineMapper {
   constructor(private readonly now: () => number = Date.now) {}
 
   stdout(line: string): AgentEvent[] {
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      return line.trim() === "" ? [] : [{ kind: "output", stream: "stdout", text: line }];
-    }
+    const parsed = parseJsonLine(line);
+    if (!parsed) return plainOutput(line);
+    const { json } = parsed;
     this.error = this.readError(json) ?? this.error;
     return this.parser.parse(json);
   }

@@ -365,3 +365,100 @@ export const webhookDeliveries = sqliteTable(
     index("webhook_deliveries_url").on(t.workspaceId, t.url),
   ],
 );
+
+/**
+ * A cron schedule that opens an issue (and runs its agent) in a workspace's time zone. The
+ * workspace Durable Object's alarm fires it; `nextFireAt` is what the alarm waits for.
+ */
+export const schedules = sqliteTable(
+  "schedules",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    name: text("name").notNull(),
+    cron: text("cron").notNull(),
+    /** IANA zone, e.g. `Europe/Berlin`; DST is handled by cron.ts. */
+    timezone: text("timezone").notNull(),
+    missedPolicy: text("missed_policy", { enum: ["skip", "catch_up_once"] }).notNull(),
+    /** What a fire creates: the issue's fields (templated title) and the agent to assign. */
+    action: text("action", { mode: "json" })
+      .$type<{ title: string; description?: string; priority?: string; labels?: string[]; agentId?: string }>()
+      .notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    /** Set when the schedule paused itself (repeated failures); cleared on resume. */
+    pausedReason: text("paused_reason"),
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    maxConsecutiveFailures: integer("max_consecutive_failures").notNull().default(5),
+    /** Fire time of the last run, or creation/resume time before the first. */
+    lastFireAt: integer("last_fire_at").notNull(),
+    nextFireAt: integer("next_fire_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("schedules_workspace").on(t.workspaceId), index("schedules_next").on(t.workspaceId, t.nextFireAt)],
+);
+
+/** One row per fire of a schedule: when it was due, what it created, how the run ended. */
+export const scheduleRuns = sqliteTable(
+  "schedule_runs",
+  {
+    id: text("id").primaryKey(),
+    scheduleId: text("schedule_id").notNull().references(() => schedules.id),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    scheduledFor: integer("scheduled_for").notNull(),
+    firedAt: integer("fired_at").notNull(),
+    kind: text("kind", { enum: ["on_time", "catch_up", "manual"] }).notNull(),
+    /** Fires missed before this one (the control plane was down), as counted by schedule-policy.ts. */
+    missed: integer("missed").notNull().default(0),
+    issueId: text("issue_id"),
+    taskId: text("task_id"),
+    outcome: text("outcome", { enum: ["started", "succeeded", "failed", "cancelled", "error"] }).notNull(),
+    error: text("error"),
+  },
+  (t) => [uniqueIndex("schedule_runs_once").on(t.scheduleId, t.scheduledFor), index("schedule_runs_task").on(t.taskId)],
+);
+
+/** Outbound event webhooks: a URL subscribed to some of a workspace's events. */
+export const webhookSubscriptions = sqliteTable(
+  "webhook_subscriptions",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    url: text("url").notNull(),
+    /** Kept as given: each delivery is signed with it. Shown once at creation. */
+    secret: text("secret").notNull(),
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    /** Why it was switched off by us (the receiver answered 410 Gone), if it was. */
+    disabledReason: text("disabled_reason"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("webhook_subscriptions_workspace").on(t.workspaceId)],
+);
+
+/** One event to one subscription, with every attempt: the outbound delivery log. */
+export const outboundDeliveries = sqliteTable(
+  "outbound_deliveries",
+  {
+    id: text("id").primaryKey(),
+    subscriptionId: text("subscription_id").notNull().references(() => webhookSubscriptions.id),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** The JSON body sent, identical on every attempt. */
+    payload: text("payload").notNull(),
+    status: text("status", { enum: ["pending", "retrying", "delivered", "failed"] }).notNull(),
+    attempt: integer("attempt").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at"),
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    failReason: text("fail_reason"),
+    attempts: text("attempts", { mode: "json" }).$type<unknown[]>().notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("outbound_deliveries_once").on(t.subscriptionId, t.eventId),
+    index("outbound_deliveries_sub").on(t.subscriptionId, t.createdAt),
+  ],
+);

@@ -1,9 +1,10 @@
 import { defineConfig } from "vitest/config";
 
-// `npm run bench`: the benchmark files, one at a time, with long timeouts. Not part of `npm test`.
+// `npm run bench` (*.bench-run.ts) and `npm run chaos` (*.chaos-run.ts): one file at a time, with
+// long timeouts. Not part of `npm test`; each script picks its files by a name filter.
 export default defineConfig({
   test: {
-    include: ["bench/**/*.bench-run.ts"],
+    include: ["bench/**/*.bench-run.ts", "bench/**/*.chaos-run.ts"],
     testTimeout: 180_000,
     hookTimeout: 120_000,
     fileParallelism: false,

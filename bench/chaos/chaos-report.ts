@@ -16,6 +16,8 @@ export interface ChaosReport {
   viewers: number;
   viewerEvents: number;
   viewerConnections: number;
+  /** Events a reconnecting viewer got again in its replay and dropped (expected). */
+  viewerOverlap: number;
   malformedFrames: number;
   badSockets: number;
   badSocketsClosed: number;
@@ -36,7 +38,7 @@ export function emptyReport(o: { seed: number; durationMs: number; runners: numb
   return {
     seed: o.seed, durationMs: o.durationMs, runners: o.runners,
     faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>,
-    runnerStarts: 0, tasks: 0, attempts: 0, events: 0, viewers: 0, viewerEvents: 0, viewerConnections: 0,
+    runnerStarts: 0, tasks: 0, attempts: 0, events: 0, viewers: 0, viewerEvents: 0, viewerConnections: 0, viewerOverlap: 0,
     malformedFrames: 0, badSockets: 0, badSocketsClosed: 0, rogueFrames: 0, rogueFramesRefused: 0,
     webhooksAccepted: 0, webhooksRejected: 0, webhooksRejectedLogged: 0,
     lost: 0, duplicates: 0, outOfOrder: 0, stuck: 0, problems: [],
@@ -58,7 +60,7 @@ export function formatReport(r: ChaosReport): string {
     ["attempts", r.attempts],
     ["transcript events stored", r.events],
     ["viewers (connections)", `${r.viewers} (${r.viewerConnections})`],
-    ["events seen by viewers", r.viewerEvents],
+    ["events held by viewers (replay overlap dropped)", `${r.viewerEvents} (${r.viewerOverlap})`],
     ["malformed frames sent", r.malformedFrames],
     ["bad sockets closed as protocol errors", `${r.badSocketsClosed}/${r.badSockets}`],
     ["rogue runner frames refused", `${r.rogueFramesRefused}/${r.rogueFrames}`],

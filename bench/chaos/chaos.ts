@@ -206,10 +206,11 @@ async function checkViewers(cluster: Cluster, viewers: TrackedViewer[], report: 
   while (Date.now() < deadline && viewers.some((v) => v.events.length < stored.get(v.taskId)!.length)) await sleep(200);
   for (const v of viewers) {
     await v.stop();
-    const verdict = verifyViewer(v.taskId, v.events, stored.get(v.taskId)!);
+    const verdict = verifyViewer(v.taskId, v, stored.get(v.taskId)!);
     report.viewers += 1;
     report.viewerEvents += v.events.length;
     report.viewerConnections += v.connections;
+    report.viewerOverlap += v.overlap;
     report.lost += verdict.missed;
     report.duplicates += verdict.duplicates;
     report.outOfOrder += verdict.outOfOrder;

@@ -1,23 +1,41 @@
 /**
- * A viewer of one task's live stream that behaves like a browser tab: when its socket drops
- * (control-plane restart, server close) it reconnects with the cursor of the last event it saw,
- * so the replay continues where it stopped. It records every `task.event` in arrival order — the
- * fault suite then checks that list equals the stored transcript (nothing missed, nothing twice).
+ * A viewer of one task's live stream that behaves like a careful browser tab. When its socket
+ * drops (control-plane restart, server close) it reconnects with a resume cursor and drops what
+ * it already has by (attempt, seq) — receivers de-duplicate, as the protocol intends.
+ *
+ * The cursor is not simply the last event seen: a runner restarted on its data directory
+ * delivers the rest of an attempt that was already declared lost, after the retry's events have
+ * gone out (chaos found this). So the viewer resumes from the earliest attempt that has not ended
+ * with a report, at the last seq it holds of it, and the overlap is dropped.
+ *
+ * It records every new event in arrival order, and counts as faults what a correct stream never
+ * does: a live (not replayed) duplicate, and an event that skips seqs within its attempt.
  * `pause()` makes it a slow viewer: it stops reading its socket while the stream goes on.
  */
 import WebSocket from "ws";
-import { parseViewerMessage } from "@multica/shared";
+import { parseViewerMessage, type AttemptView } from "@multica/shared";
 
 export interface SeenEvent {
   attempt: number;
   seq: number;
 }
 
+const REPORTED: readonly string[] = ["succeeded", "failed", "cancelled"];
+
 export class TrackedViewer {
+  /** New events, in arrival order. */
   readonly events: SeenEvent[] = [];
   /** Connections that opened: 1 plus every reconnection. */
   connections = 0;
   pauses = 0;
+  /** Repeats inside a replay (the resume overlap): expected, dropped. */
+  overlap = 0;
+  /** Repeats on the live stream: a fan-out fault. */
+  liveDuplicates = 0;
+  /** Events that arrived after a gap in their attempt's seqs. */
+  gaps = 0;
+  private readonly have = new Map<number, number>();
+  private readonly status = new Map<number, string>();
   private ws: WebSocket | null = null;
   private stopped = false;
   private readonly loop: Promise<void>;
@@ -31,10 +49,12 @@ export class TrackedViewer {
     this.loop = this.run();
   }
 
-  private url(): string {
-    const last = this.events[this.events.length - 1];
-    const cursor = last ? `&attempt=${last.attempt}&after=${last.seq}` : "";
-    return `${this.baseUrl.replace(/^http/, "ws")}/api/v1/workspaces/${this.workspaceId}/tasks/${this.taskId}/stream?token=${this.token}${cursor}`;
+  /** From the earliest attempt that may still grow, at the last seq held of it. */
+  private cursor(): string {
+    const attempts = [...new Set([...this.have.keys(), ...this.status.keys()])].sort((a, b) => a - b);
+    if (attempts.length === 0) return "";
+    const open = attempts.find((a) => !REPORTED.includes(this.status.get(a) ?? "")) ?? attempts[attempts.length - 1]!;
+    return `&attempt=${open}&after=${this.have.get(open) ?? 0}`;
   }
 
   private async run(): Promise<void> {
@@ -42,23 +62,41 @@ export class TrackedViewer {
     while (!this.stopped) {
       const opened = await this.connect();
       if (this.stopped) break;
-      if (opened) delay = 200;
-      else delay = Math.min(delay * 2, 2000);
-      this.connections += opened ? 1 : 0;
+      delay = opened ? 200 : Math.min(delay * 2, 2000);
       await new Promise((r) => setTimeout(r, delay));
     }
+  }
+
+  private receive(attempt: number, seq: number, live: boolean): void {
+    const held = this.have.get(attempt) ?? 0;
+    if (seq <= held) {
+      if (live) this.liveDuplicates += 1;
+      else this.overlap += 1;
+      return;
+    }
+    if (seq !== held + 1) this.gaps += 1;
+    this.have.set(attempt, seq);
+    this.events.push({ attempt, seq });
+  }
+
+  private noteStatus(a: AttemptView): void {
+    this.status.set(a.attempt, a.status);
   }
 
   /** One connection, until it closes; false when it never opened. */
   private connect(): Promise<boolean> {
     return new Promise((resolve) => {
-      const ws = new WebSocket(this.url());
+      const ws = new WebSocket(`${this.baseUrl.replace(/^http/, "ws")}/api/v1/workspaces/${this.workspaceId}/tasks/${this.taskId}/stream?token=${this.token}${this.cursor()}`);
       this.ws = ws;
       let opened = false;
-      ws.on("open", () => (opened = true));
+      let live = false;
+      ws.on("open", () => ((opened = true), (this.connections += 1)));
       ws.on("message", (data) => {
         const m = parseViewerMessage(data.toString());
-        if (m?.type === "task.event") this.events.push({ attempt: m.attempt, seq: m.seq });
+        if (m?.type === "task.event") this.receive(m.attempt, m.seq, live);
+        else if (m?.type === "task.snapshot") m.attempts.forEach((a) => this.noteStatus(a));
+        else if (m?.type === "task.status") this.noteStatus(m.attempt);
+        else if (m?.type === "replay.done") live = true;
       });
       ws.on("error", () => undefined);
       ws.on("close", () => {

@@ -2,6 +2,12 @@
  * Messages the control plane sends to viewers (browsers, CLI watchers) subscribed to one task's
  * live stream. A viewer connects with `?after=<seq>` per attempt semantics described below, gets
  * everything it missed, a `replay.done`, and then live frames. Viewers send nothing but pings.
+ *
+ * Resuming: events of an attempt can arrive after a later attempt's — a runner restarted on its
+ * data directory delivers the rest of an attempt already declared lost. So the last event seen
+ * is not a safe cursor: resume from the earliest attempt not ended by a report (succeeded,
+ * failed, cancelled) at the last seq held of it, and drop repeats by (attempt, seq). The fault
+ * suite's viewer does exactly this (bench/chaos/tracked-viewer.ts).
  */
 import { z } from "zod";
 import { AgentEvent } from "../events";

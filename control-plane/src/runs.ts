@@ -14,6 +14,7 @@ import { taskPrompt } from "./prompts";
 import { searchSkills } from "./skills/search";
 import { agentSkillsForDispatch } from "./skills/store";
 import { workspaceStub } from "./workspace/stub";
+import type { EnqueueInput } from "./workspace/workspace";
 
 type IssueRow = typeof schema.issues.$inferSelect;
 type AgentRow = typeof schema.agents.$inferSelect;
@@ -84,12 +85,22 @@ export async function loadRunContext(env: Env, workspaceId: string, issueId: str
   return { issue: row.issue, prefix: row.prefix, agent: found?.agent ?? null, recent, skills, hasSkills: Number(row.hasSkills) === 1 };
 }
 
+/** Puts a run in the workspace's queue; the Durable Object passes its own, the Worker's routes go through its stub. */
+export type Enqueue = (input: EnqueueInput) => Promise<AttemptView>;
+
+export interface RunOptions {
+  maxAttempts?: number;
+  followUp?: AssignComment[];
+  /** Default: the workspace Durable Object's `enqueue` RPC. */
+  enqueue?: Enqueue;
+}
+
 /** Enqueues a run; `followUp` makes it a follow-up that answers these comments. */
 export async function startRun(
   env: Env,
   workspaceId: string,
   { issue, prefix, agent, recent, skills, hasSkills }: RunContext,
-  opts: { maxAttempts?: number; followUp?: AssignComment[] } = {},
+  opts: RunOptions = {},
 ): Promise<AttemptView> {
   const followIds = new Set((opts.followUp ?? []).map((c) => `${c.author}@${c.createdAt}`));
   const comments: AssignComment[] = [...recent].reverse().map((c) => ({ author: c.author, body: c.body.slice(0, MAX_COMMENT_CHARS), createdAt: c.createdAt }));
@@ -104,7 +115,8 @@ export async function startRun(
   const suggested = hasSkills
     ? (await searchSkills(db, workspaceId, `${issue.title}\n${issue.body}`, SUGGESTIONS + attached.size)).filter((h) => !attached.has(h.skillId)).slice(0, SUGGESTIONS)
     : [];
-  const task = await workspaceStub(env, workspaceId).enqueue(workspaceId, {
+  const enqueue: Enqueue = opts.enqueue ?? ((input) => workspaceStub(env, workspaceId).enqueue(workspaceId, input));
+  const task = await enqueue({
     issueId: issue.id,
     agentId: agent.id,
     runtimes: agent.runtimes,

@@ -17,6 +17,8 @@ export const ID_PREFIXES = {
   proposal: "spr",
   webhook: "whk",
   delivery: "whd",
+  schedule: "sch",
+  scheduleRun: "shr",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -13,3 +13,4 @@ export * from "./skill-bundle";
 export * from "./protocol/board";
 export * from "./board-api";
 export * from "./admin-api";
+export * from "./schedule-api";

@@ -24,7 +24,9 @@ export type ActivityKind =
   | "repository_changed"
   | "commented"
   | "run_started"
-  | "run_ended";
+  | "run_ended"
+  /** On the issue of the run that made a schedule pause itself (triggers/schedule-outcomes.ts). */
+  | "schedule_paused";
 
 /** Why a run was started: an assignment, an issue leaving the backlog, a comment to the assignee, a mention. */
 export type RunReason = "assigned" | "unblocked" | "follow_up" | "mention";

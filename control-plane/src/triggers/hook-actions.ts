@@ -4,15 +4,13 @@
  * earlier for a GitHub URL. Issues are created by `system`, like any change no member made.
  */
 import type { Context } from "hono";
-import { and, desc, eq, isNotNull, sql } from "drizzle-orm";
-import { IssueLabels, newId } from "@multica/shared";
+import { and, desc, eq, isNotNull } from "drizzle-orm";
+import { type BoardEvent, IssueLabels } from "@multica/shared";
 import { type createDb, schema } from "../db/client";
+import { publish } from "../live";
 import type { AppEnv } from "../middleware/auth";
-import { issuePrefix, issueView } from "../runs";
-import { newActivity, runStarted } from "../board/activity";
-import { announce, startAgentRun } from "../board/agent-runs";
-import { endOfColumn } from "../board/issue-rules";
 import type { NamedAgent } from "../board/mentions";
+import { openIssue } from "../board/open-issue";
 import { postComment } from "../board/post-comment";
 
 type Db = ReturnType<typeof createDb>;
@@ -35,24 +33,14 @@ export function workspaceAgents(db: Db, workspaceId: string): Promise<NamedAgent
 
 /** Creates the issue and, when an agent is assigned, starts its run; returns the issue id and the task. */
 export async function createHookIssue(c: Context<AppEnv>, db: Db, workspaceId: string, input: HookIssue) {
-  const title = input.title.trim().slice(0, MAX_TITLE) || "Untitled webhook delivery";
   const labels = IssueLabels.safeParse(input.labels);
-  const now = Date.now();
-  const status: (typeof schema.issues.$inferSelect)["status"] = input.agentId ? "in_progress" : "todo";
-  const nextNumber = sql<number>`(SELECT coalesce(max(${schema.issues.number}), 0) + 1 FROM ${schema.issues} WHERE ${schema.issues.workspaceId} = ${workspaceId})`;
-  const row = {
-    id: newId("issue"), workspaceId, number: nextNumber, title, body: input.body.slice(0, MAX_BODY), status, priority: "none" as const,
-    assigneeAgentId: input.agentId, assigneeUserId: null, parentId: null, labels: labels.success ? labels.data : [],
-    position: endOfColumn(workspaceId, status), repository: null, baseRef: null, createdBy: ACTOR, createdAt: now, updatedAt: now,
-  };
-  const created = newActivity(row, ACTOR, "created", { status, priority: "none", assignee: input.agentId ? `agent:${input.agentId}` : null, parentId: null, labels: row.labels }, now);
-  const [[issue]] = await db.batch([db.insert(schema.issues).values(row).returning(), db.insert(schema.activities).values(created)]);
-  if (!issue) throw new Error("the issue was not stored");
+  const sink = { env: c.env, db, publish: (events: BoardEvent[]) => events.forEach((e) => publish(c, e, workspaceId)) };
+  const { issue, task, runError } = await openIssue(sink, {
+    workspaceId, title: input.title.trim().slice(0, MAX_TITLE) || "Untitled webhook delivery", body: input.body.slice(0, MAX_BODY),
+    labels: labels.success ? labels.data : [], agentId: input.agentId, actor: ACTOR,
+  });
   // Enqueued in the Durable Object and answered at once: the hook never waits on the agent.
-  const task = input.agentId ? await startAgentRun(c.env, issue, input.agentId) : null;
-  const started = task ? runStarted(issue, ACTOR, { taskId: task.taskId, agentId: task.agentId, reason: "assigned" }, now) : null;
-  if (started) await db.insert(schema.activities).values(started);
-  announce(c, { issue: issueView(issue, await issuePrefix(c.env, workspaceId)), activities: started ? [created, started] : [created] }, workspaceId);
+  if (runError) throw runError;
   return { issueId: issue.id, task };
 }
 

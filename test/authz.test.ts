@@ -93,6 +93,12 @@ const fresh = {
     ws1Ids.add(id);
     return id;
   },
+  async subscription(): Promise<string> {
+    // Port 9 (discard) refuses connections here: deliveries fail and retry in the background, harmlessly.
+    const id = (await owner.post<{ subscription: { id: string } }>("/subscriptions", { url: "http://127.0.0.1:9/authz", events: ["issue.created"] })).body.subscription.id;
+    ws1Ids.add(id);
+    return id;
+  },
   /** A personal access token made by `secret`'s user for itself. */
   async pat(secret: string): Promise<string> {
     const id = (await owner.as(secret).post<{ token: { id: string } }>("/tokens", { name: uniq("pat"), kind: "member" })).body.token.id;
@@ -118,7 +124,7 @@ const PARAMS: Record<string, () => string | Promise<string>> = {
   A: () => ids.issueA, B: () => ids.issueB, childOfA: () => ids.child, agent: () => ids.agent, task: () => ids.task,
   skill: () => ids.skill, bundle: () => ids.bundle, proposal: () => ids.proposal,
   newIssue: fresh.issue, newAgent: fresh.agent, newTask: fresh.task, newSkill: fresh.skill, attachedSkill: fresh.attached,
-  newProposal: fresh.proposal, newWebhook: fresh.webhook, newMember: () => fresh.member(), newAdmin: () => fresh.member("admin"),
+  newProposal: fresh.proposal, newWebhook: fresh.webhook, newSubscription: fresh.subscription, newMember: () => fresh.member(), newAdmin: () => fresh.member("admin"),
   memberToken: () => fresh.pat(secrets.member!), adminToken: () => fresh.pat(secrets.admin!), ownerToken: () => fresh.pat(secrets.owner!),
 };
 
@@ -199,6 +205,17 @@ const ROWS: Row[] = [
   scoped("GET", "/webhooks", admins(200)),
   scoped("GET", "/webhooks/{newWebhook}/deliveries", admins(200)),
   scoped("DELETE", "/webhooks/{newWebhook}", admins(204)),
+
+  // Outbound subscriptions: admins only (they send the workspace's events out, and show their secrets).
+  scoped("POST", "/subscriptions", admins(201), { body: () => ({ url: "http://127.0.0.1:9/authz", events: ["task.failed"] }) }),
+  scoped("GET", "/subscriptions", admins(200)),
+  scoped("GET", "/subscriptions/{newSubscription}", admins(200)),
+  scoped("PATCH", "/subscriptions/{newSubscription}", admins(200), { body: () => ({ events: ["issue.updated"] }) }),
+  scoped("DELETE", "/subscriptions/{newSubscription}", admins(204)),
+  scoped("GET", "/subscriptions/{newSubscription}/deliveries", admins(200)),
+  scoped("POST", "/subscriptions/{newSubscription}/test", admins(202)),
+  // Past the role check, an unknown delivery is a 404 (retries themselves: test/outbound.test.ts).
+  scoped("POST", "/subscriptions/{newSubscription}/deliveries/dlv_authznotlogged0/retry", admins(404)),
 
   // Agents and their skills.
   scoped("POST", "/agents", admins(201), { body: () => ({ name: uniq("agent"), runtimes: ["command:authz-nobody"] }) }),

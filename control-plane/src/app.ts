@@ -27,6 +27,7 @@ import { taskRoutes } from "./routes/tasks";
 import { tokenRoutes } from "./routes/tokens";
 import { memberRoutes } from "./routes/members";
 import { testHookRoutes } from "./routes/test-hooks";
+import { subscriptionRoutes } from "./routes/subscriptions";
 import { webhookRoutes } from "./routes/webhooks";
 import { workspaceRoutes, workspaceSettingsRoutes } from "./routes/workspaces";
 
@@ -37,6 +38,9 @@ const workspace = new Hono<AppEnv>()
   // Webhooks open issues and start runs on their own, and their secrets are shown: admins only.
   .use("/webhooks", requireRole("admin"))
   .use("/webhooks/*", requireRole("admin"))
+  // Outbound subscriptions send the workspace's events elsewhere, signed with secrets shown here: admins only.
+  .use("/subscriptions", requireRole("admin"))
+  .use("/subscriptions/*", requireRole("admin"))
   .route("/", workspaceSettingsRoutes)
   .route("/members", memberRoutes)
   .route("/live", liveRoutes)
@@ -50,7 +54,8 @@ const workspace = new Hono<AppEnv>()
   .route("/tasks", taskRoutes)
   .route("/runners", runnerRoutes)
   .route("/tokens", tokenRoutes)
-  .route("/webhooks", webhookRoutes);
+  .route("/webhooks", webhookRoutes)
+  .route("/subscriptions", subscriptionRoutes);
 
 export const app = new Hono<AppEnv>()
   .use(requestId())

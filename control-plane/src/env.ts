@@ -2,6 +2,8 @@
  * Worker bindings and the control plane's configuration. `readConfig` is the one place that
  * reads settings (wrangler.toml [vars] or `--var`), so nothing deeper touches `env` for them.
  */
+import { DEFAULT_RETRY_POLICY } from "./triggers/outbound-retry";
+import type { OutboundSettings } from "./triggers/outbound-sender";
 import type { WorkspaceDO } from "./workspace/workspace-do";
 
 export interface Env {
@@ -14,6 +16,9 @@ export interface Env {
   BOOTSTRAP_SECRET?: string;
   /** "1" turns on /api/v1/_test/* (the test suite's hooks); never set in wrangler.toml. */
   TEST_HOOKS?: string;
+  /** Outbound webhooks: backoff window of the first retry (doubling after), and one attempt's timeout. */
+  OUTBOUND_RETRY_BASE_MS?: string;
+  OUTBOUND_TIMEOUT_MS?: string;
 }
 
 export interface Config {
@@ -25,6 +30,8 @@ export interface Config {
   maxAttempts: number;
   bootstrapSecret: string | null;
   testHooks: boolean;
+  /** Outbound webhook retries (triggers/outbound-retry.ts) and attempt timeout. */
+  outbound: OutboundSettings;
 }
 
 function intVar(value: string | undefined, fallback: number, min: number, max: number): number {
@@ -42,5 +49,9 @@ export function readConfig(env: Env): Config {
     maxAttempts: intVar(env.MAX_ATTEMPTS, 3, 1, 10),
     bootstrapSecret: env.BOOTSTRAP_SECRET ? env.BOOTSTRAP_SECRET : null,
     testHooks: env.TEST_HOOKS === "1",
+    outbound: {
+      retry: { ...DEFAULT_RETRY_POLICY, baseMs: intVar(env.OUTBOUND_RETRY_BASE_MS, DEFAULT_RETRY_POLICY.baseMs, 10, 3_600_000) },
+      timeoutMs: intVar(env.OUTBOUND_TIMEOUT_MS, 10_000, 100, 60_000),
+    },
   };
 }

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import * as shared from "@multica/shared";
+import { CreateSubscriptionBody, UpdateSubscriptionBody } from "./triggers/subscription-body";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -80,6 +81,14 @@ export const ROUTES: RouteDoc[] = [
   { method: "get", path: `${ws}/webhooks`, summary: "List inbound webhooks (without secrets)", auth: "admin" },
   { method: "delete", path: `${ws}/webhooks/{webhookId}`, summary: "Delete a webhook and its delivery log", auth: "admin" },
   { method: "get", path: `${ws}/webhooks/{webhookId}/deliveries`, summary: "A webhook's latest deliveries: accepted, ignored or rejected, with why", auth: "admin" },
+  { method: "post", path: `${ws}/subscriptions`, summary: "Subscribe a URL to workspace events (signed deliveries, retried); its secret is shown once", auth: "admin", body: CreateSubscriptionBody },
+  { method: "get", path: `${ws}/subscriptions`, summary: "List outbound subscriptions (without secrets)", auth: "admin" },
+  { method: "get", path: `${ws}/subscriptions/{subscriptionId}`, summary: "An outbound subscription (without its secret)", auth: "admin" },
+  { method: "patch", path: `${ws}/subscriptions/{subscriptionId}`, summary: "Change a subscription's URL or events, or enable / disable it", auth: "admin", body: UpdateSubscriptionBody },
+  { method: "delete", path: `${ws}/subscriptions/{subscriptionId}`, summary: "Delete a subscription and its delivery log", auth: "admin" },
+  { method: "get", path: `${ws}/subscriptions/{subscriptionId}/deliveries`, summary: "A subscription's latest deliveries with every attempt (status, error, response)", auth: "admin" },
+  { method: "post", path: `${ws}/subscriptions/{subscriptionId}/deliveries/{deliveryId}/retry`, summary: "One more attempt, now, of a failed delivery", auth: "admin" },
+  { method: "post", path: `${ws}/subscriptions/{subscriptionId}/test`, summary: "Send a signed `ping` event to the subscription's URL", auth: "admin" },
   { method: "post", path: "/hooks/{webhookId}", summary: "Deliver to a webhook (GitHub: X-Hub-Signature-256; generic: X-Multica-Signature); opens an issue or comments", auth: "public" },
 ];
 

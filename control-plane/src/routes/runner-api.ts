@@ -9,6 +9,7 @@ import { newId, SkillProposalBody } from "@multica/shared";
 import { createDb, schema } from "../db/client";
 import { ApiError } from "../errors";
 import { type AppEnv, requireToken } from "../middleware/auth";
+import { emitOutbound } from "../triggers/outbound-emit";
 import { bundleByHash, findSkill, toBase64, versionOf, writeVersion } from "../skills/store";
 import { validate } from "../validation";
 import { workspaceStub } from "../workspace/stub";
@@ -49,5 +50,10 @@ export const runnerApiRoutes = new Hono<AppEnv>()
     await db.batch([db.insert(schema.skillProposals).values(row).onConflictDoNothing(), ...blobs]);
     const [saved] = await db.select().from(schema.skillProposals)
       .where(and(eq(schema.skillProposals.taskId, body.taskId), eq(schema.skillProposals.attempt, body.attempt), eq(schema.skillProposals.name, skill.name)));
-    return c.json({ proposal: { id: saved?.id ?? row.id, name: skill.name, status: saved?.status ?? "pending" } }, saved?.id === row.id ? 201 : 200);
+    const created = saved?.id === row.id;
+    if (created) {
+      const { files: _files, ...proposal } = row;
+      emitOutbound(c, ws, { type: "skill.proposed", data: { proposal } });
+    }
+    return c.json({ proposal: { id: saved?.id ?? row.id, name: skill.name, status: saved?.status ?? "pending" } }, created ? 201 : 200);
   });

@@ -40,8 +40,11 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 export type DeliveryStatus = "pending" | "delivered" | "retrying" | "failed";
 
-/** Why a delivery failed for good. `gone` also means: disable the subscription. */
-export type FailReason = "gone" | "max_attempts" | "rejected";
+/**
+ * Why a delivery failed for good. `gone` also means: disable the subscription. `disabled`: its
+ * subscription was switched off (by a 410 to another delivery, or an admin) before its turn.
+ */
+export type FailReason = "gone" | "max_attempts" | "rejected" | "disabled";
 
 export interface AttemptRecord {
   attempt: number;
@@ -150,6 +153,12 @@ export function applyAttempt(
     if (asked !== null) at = Math.max(at, now + Math.min(asked, policy.capMs));
   }
   return { ...next, status: "retrying", nextAttemptAt: at };
+}
+
+/** Ends a delivery that will not be attempted again: its subscription was switched off. */
+export function abandonDelivery(log: DeliveryLog, error: string): DeliveryLog {
+  if (log.status === "delivered" || log.status === "failed") return log;
+  return { ...fail(log, "disabled"), lastError: error };
 }
 
 function fail(log: DeliveryLog, reason: FailReason): DeliveryLog {

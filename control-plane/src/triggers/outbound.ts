@@ -25,10 +25,13 @@ export const OUTBOUND_EVENT_TYPES = [
 
 export type OutboundEventType = (typeof OUTBOUND_EVENT_TYPES)[number];
 
+/** What an envelope can carry: a subscribed event, or the `ping` an admin's test sends to one subscription. */
+export type EnvelopeType = OutboundEventType | "ping";
+
 /** The JSON body of every delivery. `createdAt` is an ISO 8601 timestamp. */
 export interface OutboundEvent<T = unknown> {
   id: string;
-  type: OutboundEventType;
+  type: EnvelopeType;
   workspaceId: string;
   createdAt: string;
   data: T;
@@ -65,7 +68,7 @@ export const USER_AGENT = "Multica-Webhooks/1";
 export const SNIPPET_BYTES = 1024;
 
 /** A new event envelope; `now` is epoch ms. */
-export function createEvent<T>(type: OutboundEventType, workspaceId: string, data: T, now: number): OutboundEvent<T> {
+export function createEvent<T>(type: EnvelopeType, workspaceId: string, data: T, now: number): OutboundEvent<T> {
   return { id: `evt_${randomString(20)}`, type, workspaceId, createdAt: new Date(now).toISOString(), data };
 }
 

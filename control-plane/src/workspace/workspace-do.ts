@@ -10,6 +10,9 @@ import type { AttemptView, BoardEvent } from "@multica/shared";
 import { CloseCode, parseFrame, PING_FRAME, PONG_FRAME, RunnerMessage } from "@multica/shared";
 import { readConfig, type Env } from "../env";
 import type { RpcError } from "../errors";
+import { boardOutboundEvent, taskOutboundEvent, type OutboundChange } from "../triggers/outbound-events";
+import { OutboundQueue, type QueuedDelivery } from "../triggers/outbound-queue";
+import { OutboundSender } from "../triggers/outbound-sender";
 import { closeQuietly, readAttachment, sendJson, writeAttachment } from "./attachments";
 import { flushToD1 } from "./d1-sync";
 import { BOARD_TAG, Fanout, viewerTag } from "./fanout";
@@ -32,6 +35,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly store: TaskStore;
   private readonly fanout: Fanout;
   private readonly workspace: Workspace;
+  private readonly outbound: OutboundSender;
   private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private syncing = false;
   /** Earliest alarm we know is set; avoids a storage write per lease renewal. */
@@ -41,11 +45,20 @@ export class WorkspaceDO extends DurableObject<Env> {
     super(ctx, env);
     this.store = new TaskStore(ctx.storage.sql);
     this.fanout = new Fanout(ctx);
-    this.workspace = new Workspace(ctx, this.store, this.fanout, readConfig(env), () => this.changed());
+    const config = readConfig(env);
+    this.workspace = new Workspace(ctx, this.store, this.fanout, config, () => this.changed());
+    const queue = new OutboundQueue(ctx.storage.sql, config.outbound.retry.maxAttempts);
+    this.outbound = new OutboundSender(queue, env.DB, config.outbound, () => this.workspaceId, { waitUntil: (p) => ctx.waitUntil(p), rearm: () => this.armAlarm() });
+    this.workspace.transitionObservers.push((prev, next, effects, now) => {
+      const change = taskOutboundEvent(prev, toAttemptView(next), effects);
+      if (change) this.outbound.record(change, now);
+    });
     // Runners' keep-alive pings are answered without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     // After a restart, finish mirroring whatever the previous instance had not flushed.
     if (this.store.hasDirty()) this.scheduleSync(0);
+    // …and send what was due while it was down.
+    if (this.outbound.nextWake(Date.now()) !== null) this.outbound.kick();
     // Know the alarm an earlier instance set, so armAlarm never moves it later.
     void ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
@@ -84,7 +97,42 @@ export class WorkspaceDO extends DurableObject<Env> {
 
   /** Pushes a change the API made (an issue, a comment, an activity) to every board. */
   async publish(event: BoardEvent): Promise<number> {
+    const change = boardOutboundEvent(event);
+    if (change) this.outbound.record(change, Date.now());
     return this.fanout.board(event);
+  }
+
+  // ---- Outbound webhooks (triggers/outbound-*.ts) -------------------------------------------
+
+  /** An event no board frame carries (a skill proposal): queued for its subscribers. */
+  async recordOutbound(workspaceId: string, change: OutboundChange): Promise<number> {
+    this.bindWorkspace(workspaceId);
+    return this.outbound.record(change, Date.now());
+  }
+
+  /** Reloads the subscriptions from D1: the routes call it after every change. */
+  async syncSubscriptions(workspaceId: string): Promise<void> {
+    this.bindWorkspace(workspaceId);
+    await this.outbound.syncSubscriptions();
+  }
+
+  /** Queues a `ping` to one subscription; returns its delivery id. */
+  async pingSubscription(workspaceId: string, subscriptionId: string): Promise<{ deliveryId: string } | RpcError> {
+    this.bindWorkspace(workspaceId);
+    const d = this.outbound.queue.recordPing(subscriptionId, workspaceId, Date.now());
+    if (!d) return { apiError: { status: 404, code: "not_found", message: `subscription ${subscriptionId} not found in this workspace` } };
+    this.outbound.kick();
+    return { deliveryId: d.id };
+  }
+
+  /** One more attempt, now, of a delivery that failed (D1's copy of it, if the queue let it go). */
+  async retryOutbound(workspaceId: string, failed: Omit<QueuedDelivery, "maxAttempts" | "version">): Promise<{ ok: true } | RpcError> {
+    this.bindWorkspace(workspaceId);
+    const queued = this.outbound.queue.get(failed.id);
+    if (queued && queued.log.status !== "failed") return { apiError: { status: 409, code: "conflict", message: `delivery ${failed.id} is ${queued.log.status}, not failed` } };
+    this.outbound.queue.requeue(queued ?? failed, Date.now());
+    this.outbound.kick();
+    return { ok: true };
   }
 
   /** Whether this workspace has that attempt; authoritative at once, unlike D1's mirror. */
@@ -188,6 +236,8 @@ export class WorkspaceDO extends DurableObject<Env> {
       // Parked attempts whose time has come (the alarm was set for them) go out now.
       this.workspace.dispatch(now);
       if (this.store.hasDirty()) await this.sync();
+      // Not awaited: a hanging receiver must not hold up the next lease tick.
+      this.outbound.kick();
     } catch (err) {
       this.log("alarm failed", err);
     } finally {
@@ -225,10 +275,12 @@ export class WorkspaceDO extends DurableObject<Env> {
     // (≥ 3 ticks) from now, and alarm() re-arms whenever it runs. This skips the lease query on
     // nearly every change.
     const now = Date.now();
-    if (this.alarmAt !== null && this.alarmAt <= now + this.tickMs) return;
+    // Outbound retries keep their own clock, often sooner than a tick (answered from memory).
+    const outbound = this.outbound.nextWake(now);
+    if (this.alarmAt !== null && this.alarmAt <= now + this.tickMs && (outbound === null || this.alarmAt <= outbound)) return;
     const lease = this.store.nextLeaseExpiry();
     const unpark = this.store.nextUnpark(now);
-    const wants = [lease !== null ? Math.min(lease, now + this.tickMs) : this.store.hasDirty() ? now + SYNC_RETRY_MS : null, unpark];
+    const wants = [lease !== null ? Math.min(lease, now + this.tickMs) : this.store.hasDirty() ? now + SYNC_RETRY_MS : null, unpark, outbound];
     const due = wants.filter((t): t is number => t !== null);
     const want = due.length > 0 ? Math.min(...due) : null;
     if (want === null || (this.alarmAt !== null && this.alarmAt <= want)) return;

@@ -11,7 +11,7 @@ import { readAttachment, sendJson } from "./attachments";
 import { planDispatch, type QueuedAttempt, type RunnerSlots } from "./dispatch";
 import type { Fanout } from "./fanout";
 import { buildAssign, followUpPlacement } from "./follow-up";
-import { newAttempt, toAttemptView, transition, type AttemptState, type TaskEvent } from "./task-machine";
+import { newAttempt, toAttemptView, transition, type AttemptState, type Effect, type TaskEvent } from "./task-machine";
 import type { QueuedRow, TaskPayload, TaskStore } from "./task-store";
 
 export interface EnqueueInput {
@@ -46,6 +46,12 @@ export class Workspace {
    * at their limit inside the queue query. Only an optimization; empty after hibernation.
    */
   private readonly agentLimits = new Map<string, number>();
+
+  /**
+   * Told of every accepted transition once it is stored, in the same synchronous stretch (so what
+   * they store is kept or lost with it): the outbound webhooks' task events.
+   */
+  readonly transitionObservers: ((prev: AttemptState, next: AttemptState, effects: readonly Effect[], now: number) => void)[] = [];
 
   /** Cache of runnerSockets(); dropped on every runner hello or close, rebuilt after hibernation. */
   private sockets: Map<string, WebSocket> | null = null;
@@ -128,6 +134,7 @@ export class Workspace {
           break;
       }
     }
+    if (next !== s) for (const observe of this.transitionObservers) observe(s, next, result.effects, event.now);
     this.onChange();
     return { ok: true, state: next };
   }

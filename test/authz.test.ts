@@ -205,6 +205,8 @@ const ROWS: Row[] = [
   scoped("GET", "/webhooks", admins(200)),
   scoped("GET", "/webhooks/{newWebhook}/deliveries", admins(200)),
   scoped("DELETE", "/webhooks/{newWebhook}", admins(204)),
+  // Past the role check, an unknown delivery is a 404 (redelivery itself: test/webhooks.test.ts).
+  scoped("POST", "/webhooks/{newWebhook}/deliveries/whd_authznotlogged0/redeliver", admins(404)),
 
   // Outbound subscriptions: admins only (they send the workspace's events out, and show their secrets).
   scoped("POST", "/subscriptions", admins(201), { body: () => ({ url: "http://127.0.0.1:9/authz", events: ["task.failed"] }) }),

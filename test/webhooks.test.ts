@@ -2,7 +2,8 @@
  * Inbound webhooks through the real control plane (wrangler dev, D1, a raw runner socket): GitHub
  * deliveries signed with X-Hub-Signature-256 and generic ones with X-Multica-Signature open
  * issues (and start the configured agent's run), repeats of a delivery key act once, bad and stale
- * signatures are refused with the reason, and every delivery lands in the hook's log.
+ * signatures are refused with the reason, and every delivery lands in the hook's log, from which
+ * an admin can redeliver it (dedupe rules still hold).
  */
 import { createHmac, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,6 +31,7 @@ interface Delivery {
   reason: string | null;
   issueId: string | null;
   payload: string;
+  redeliveryOf: string | null;
 }
 interface Issue {
   id: string;
@@ -242,3 +244,71 @@ describe("generic deliveries", () => {
   });
 });
 
+
+describe("redelivery from the log", () => {
+  let hook: Hook;
+  const redeliver = (d: { id: string }) => cp.api.post<Answer & { deliveryId: string; redeliveryOf?: string }>(`/webhooks/${hook.id}/deliveries/${d.id}/redeliver`);
+  const comments = async (id: string) => (await cp.api.get<{ comments: { body: string }[] }>(`/issues/${id}/comments`)).body.comments;
+  beforeAll(async () => {
+    hook = await createHook({ kind: "github", name: "redeliveries" });
+  });
+
+  it("acts on a comment ignored before its issue existed, once, keeping the whole body and the link", async () => {
+    const url = ghIssue(40).html_url;
+    // Over the 64 KiB that rejected bodies are cut at: a verified body is kept whole.
+    const comment = { action: "created", issue: { html_url: url }, comment: { body: "@fixer please retry this", user: codertocat }, sender: codertocat, padding: "x".repeat(70_000) };
+    const raw = JSON.stringify(comment);
+    const sig = `sha256=${createHmac("sha256", hook.secret).update(raw).digest("hex")}`;
+    // Sent without X-GitHub-Delivery: redeliveries of it still dedupe, on `redelivery:<id>`.
+    const early = await post(hook.url, raw, { "X-GitHub-Event": "issue_comment", "X-Hub-Signature-256": sig });
+    expect(early.body).toMatchObject({ status: "ignored", reason: expect.stringContaining("no issue") });
+    const ignored = (await deliveries(hook))[0]!;
+    expect(ignored.payload).toBe(raw);
+
+    const opened = await deliverGitHub(hook, "issues", { action: "opened", issue: ghIssue(40), sender: codertocat });
+    expect(opened.status).toBe(201);
+    const again = await redeliver(ignored);
+    expect(again).toMatchObject({ status: 202, body: { status: "accepted", issueId: opened.body.issueId, redeliveryOf: ignored.id } });
+    expect((await comments(opened.body.issueId)).map((c) => c.body)).toEqual([expect.stringContaining("please retry this")]);
+    const row = (await deliveries(hook)).find((d) => d.id === again.body.deliveryId);
+    expect(row).toMatchObject({ status: "accepted", redeliveryOf: ignored.id, issueId: opened.body.issueId, event: "issue_comment" });
+
+    // The same ignored delivery once more: its key was claimed by the first redelivery.
+    const twice = await redeliver(ignored);
+    expect(twice).toMatchObject({ status: 200, body: { duplicate: true, redeliveryOf: ignored.id } });
+    expect(await comments(opened.body.issueId)).toHaveLength(1);
+    // And the accepted redelivery itself is refused outright.
+    const accepted = await redeliver({ id: again.body.deliveryId });
+    expect(accepted.status).toBe(409);
+    expect(accepted.body.error.message).toMatch(/accepted/);
+  });
+
+  it("never opens a second issue for a URL or a delivery key", async () => {
+    const delivery = randomUUID();
+    const payload = { action: "opened", issue: ghIssue(41), sender: codertocat };
+    const first = await deliverGitHub(hook, "issues", payload, { delivery });
+    expect(first.status).toBe(201);
+    await deliverGitHub(hook, "issues", payload, { delivery });
+    const duplicate = (await deliveries(hook)).find((d) => d.deliveryKey === delivery && d.status === "ignored")!;
+    expect((await redeliver(duplicate)).body).toMatchObject({ duplicate: true });
+
+    // A new key for the same URL: ignored on arrival, and again when redelivered.
+    await deliverGitHub(hook, "issues", payload);
+    const sameUrl = (await deliveries(hook))[0]!;
+    expect(sameUrl).toMatchObject({ status: "ignored", reason: expect.stringContaining("already opened") });
+    const redone = await redeliver(sameUrl);
+    expect(redone).toMatchObject({ status: 202, body: { status: "ignored", reason: expect.stringContaining("already opened"), redeliveryOf: sameUrl.id } });
+    expect(await issuesTitled("Spelling error 41")).toHaveLength(1);
+  });
+
+  it("refuses a delivery whose signature was refused, and an unknown one", async () => {
+    await deliverGitHub(hook, "issues", { action: "opened", issue: ghIssue(42), sender: codertocat }, { secret: "not-the-secret" });
+    const rejected = (await deliveries(hook))[0]!;
+    expect(rejected).toMatchObject({ status: "rejected", reason: "signature_mismatch" });
+    const res = await redeliver(rejected);
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: "conflict", message: expect.stringContaining("never verified") });
+    expect((await redeliver({ id: "whd_doesnotexist0000" })).status).toBe(404);
+    expect(await issuesTitled("Spelling error 42")).toHaveLength(0);
+  });
+});

@@ -81,6 +81,7 @@ export const ROUTES: RouteDoc[] = [
   { method: "get", path: `${ws}/webhooks`, summary: "List inbound webhooks (without secrets)", auth: "admin" },
   { method: "delete", path: `${ws}/webhooks/{webhookId}`, summary: "Delete a webhook and its delivery log", auth: "admin" },
   { method: "get", path: `${ws}/webhooks/{webhookId}/deliveries`, summary: "A webhook's latest deliveries: accepted, ignored or rejected, with why", auth: "admin" },
+  { method: "post", path: `${ws}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver`, summary: "Act again on a logged delivery that was ignored or failed internally (dedupe still applies); a new log row", auth: "admin" },
   { method: "post", path: `${ws}/subscriptions`, summary: "Subscribe a URL to workspace events (signed deliveries, retried); its secret is shown once", auth: "admin", body: CreateSubscriptionBody },
   { method: "get", path: `${ws}/subscriptions`, summary: "List outbound subscriptions (without secrets)", auth: "admin" },
   { method: "get", path: `${ws}/subscriptions/{subscriptionId}`, summary: "An outbound subscription (without its secret)", auth: "admin" },

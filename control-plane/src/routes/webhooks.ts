@@ -1,7 +1,8 @@
 /**
  * /api/v1/workspaces/:workspaceId/webhooks — inbound webhooks of a workspace (admins only):
- * create (the secret and the URL to give the sender are shown once), list, delete, and read a
- * hook's delivery log. Deliveries themselves arrive at the public routes/hooks.ts.
+ * create (the secret and the URL to give the sender are shown once), list, delete, read a hook's
+ * delivery log, and redeliver a logged delivery (rules in triggers/hook-delivery.ts). Deliveries
+ * themselves arrive at the public routes/hooks.ts.
  */
 import { Hono } from "hono";
 import { and, desc, eq } from "drizzle-orm";
@@ -9,6 +10,7 @@ import { CreateWebhookBody, newId, randomString } from "@multica/shared";
 import { createDb, schema } from "../db/client";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../middleware/auth";
+import { actOnDelivery, parsePayload, redeliveryRefusal, splitReason } from "../triggers/hook-delivery";
 import { validate } from "../validation";
 
 const w = schema.webhooks;
@@ -57,5 +59,23 @@ export const webhookRoutes = new Hono<AppEnv>()
     const db = createDb(c.env.DB);
     const hook = await requireWebhook(db, c.get("principal").workspaceId, c.req.param("webhookId"));
     const deliveries = await db.select().from(d).where(eq(d.webhookId, hook.id)).orderBy(desc(d.receivedAt)).limit(DELIVERY_LIMIT);
-    return c.json({ deliveries });
+    return c.json({ deliveries: deliveries.map((row) => ({ ...row, redeliveryOf: splitReason(row.reason).redeliveryOf })) });
+  })
+  .post("/:webhookId/deliveries/:deliveryId/redeliver", async (c) => {
+    const db = createDb(c.env.DB);
+    const workspaceId = c.get("principal").workspaceId;
+    const [hook] = await db.select().from(w).where(and(eq(w.id, c.req.param("webhookId")), eq(w.workspaceId, workspaceId)));
+    if (!hook) throw ApiError.notFound("webhook", c.req.param("webhookId"));
+    if (!hook.enabled) throw new ApiError(409, "conflict", `webhook ${hook.id} is disabled`);
+    const id = c.req.param("deliveryId");
+    const [original] = await db.select().from(d).where(and(eq(d.id, id), eq(d.webhookId, hook.id)));
+    if (!original) throw ApiError.notFound("delivery", id);
+    const refusal = redeliveryRefusal(original);
+    if (refusal) throw new ApiError(409, "conflict", refusal);
+    const payload = parsePayload(original.payload, undefined);
+    // Only logs written before verified bodies were kept whole can be cut short (at 64 KiB).
+    if (payload === undefined) throw new ApiError(409, "conflict", `delivery ${id}'s logged body is not complete JSON (cut at 64 KiB); it cannot be acted on again`);
+    const deliveryKey = original.deliveryKey ?? `redelivery:${original.id}`;
+    const answer = await actOnDelivery(c, db, hook, { deliveryKey, event: original.event, payload, payloadText: original.payload, redeliveryOf: original.id });
+    return c.json(answer.body, answer.http);
   });

@@ -21,6 +21,7 @@ interface Received {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
+  receivedAt: number;
   event: { id: string; type: string; workspaceId: string; createdAt: string; data: Record<string, Record<string, unknown> | undefined> };
   res: ServerResponse;
 }
@@ -49,7 +50,7 @@ beforeAll(async () => {
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       const path = req.url ?? "/";
-      received.push({ path, headers: req.headers, body, event: JSON.parse(body) as Received["event"], res });
+      received.push({ path, headers: req.headers, body, receivedAt: Date.now(), event: JSON.parse(body) as Received["event"], res });
       const reply = scripts.get(path)?.shift() ?? { status: 200 };
       if (reply === "hang") return;
       res.writeHead(reply.status, reply.headers).end("ok");
@@ -250,21 +251,25 @@ describe("delivery", () => {
 
   it("a delivery pending when the control plane goes down is delivered after it restarts", async () => {
     const sub = await subscribe("/restart", ["issue.created"]);
-    // Retry-After puts the second attempt 4 s out: the control plane is down by then.
-    scripts.set("/restart", [{ status: 503, headers: { "retry-after": "4" } }]);
+    // Retry-After puts the second attempt 3 s out: the control plane is down by then.
+    scripts.set("/restart", [{ status: 503, headers: { "retry-after": "3" } }]);
     await newIssue("outbound: across a restart");
     await waitFor(async () => (await deliveries(sub))[0]?.status === "retrying", 10_000, "the first attempt to be logged");
     // No runner reconnects and no call reaches the workspace's object after the restart: only
     // its alarm, stored with it, can wake it for the retry.
     runner.signal("SIGKILL");
     await runner.exited;
-    await cp.restart({ hard: true, downMs: 1000 });
     expect(at("/restart")).toHaveLength(1);
+    const killedAt = Date.now();
+    await cp.restart({ hard: true, downMs: 1000 });
     const [d] = await waitFor(async () => {
       const log = await deliveries(sub);
       return log[0]?.status === "delivered" ? log : null;
     }, 30_000, "the delivery after the restart");
     expect(d!.attempts.map((a) => a.status)).toEqual([503, 200]);
+    const [first, second] = at("/restart");
+    expect(first!.receivedAt).toBeLessThan(killedAt);
+    expect(second!.receivedAt).toBeGreaterThan(killedAt);
     expect(new Set(at("/restart").map((r) => r.headers["x-multica-delivery"]))).toEqual(new Set([d!.id]));
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Which outbound event, if any, a change in the workspace is: pure, used by the workspace
  * Durable Object (outbound-queue.ts records what this returns). Two sources feed it:
- * - the board events the API publishes through the object (live.ts `publish`): issues and
- *   comments, whatever made them (a member, a webhook, a schedule, an agent's MCP call);
+ * - every board frame the object sends (fanout.ts `onBoard`): issues and comments, whatever made
+ *   them (a member, a webhook, a schedule's fire, an agent's MCP call);
  * - the task state machine's transitions (workspace.ts `apply`), for task.* events.
  * Skill proposals come straight from the route that stores them (triggers/outbound-emit.ts).
  */

@@ -37,8 +37,15 @@ export class Fanout {
     this.board(message);
   }
 
+  /**
+   * Told of every board frame, whoever makes it (the API through `publish`, a schedule's fire, a
+   * status change), before it is sent: the outbound webhooks record their events from it.
+   */
+  onBoard: ((message: BoardEvent) => void) | null = null;
+
   /** Sends one frame to every board of the workspace; returns how many got it. */
   board(message: BoardEvent): number {
+    this.onBoard?.(message);
     return this.send(this.ctx.getWebSockets(BOARD_TAG), message);
   }
 

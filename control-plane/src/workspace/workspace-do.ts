@@ -53,6 +53,10 @@ export class WorkspaceDO extends DurableObject<Env> {
       const change = taskOutboundEvent(prev, toAttemptView(next), effects);
       if (change) this.outbound.record(change, now);
     });
+    this.fanout.onBoard = (event) => {
+      const change = boardOutboundEvent(event);
+      if (change) this.outbound.record(change, Date.now());
+    };
     // Runners' keep-alive pings are answered without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     // After a restart, finish mirroring whatever the previous instance had not flushed.
@@ -97,8 +101,6 @@ export class WorkspaceDO extends DurableObject<Env> {
 
   /** Pushes a change the API made (an issue, a comment, an activity) to every board. */
   async publish(event: BoardEvent): Promise<number> {
-    const change = boardOutboundEvent(event);
-    if (change) this.outbound.record(change, Date.now());
     return this.fanout.board(event);
   }
 

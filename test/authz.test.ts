@@ -99,6 +99,11 @@ const fresh = {
     ws1Ids.add(id);
     return id;
   },
+  async schedule(): Promise<string> {
+    const id = (await owner.post<{ schedule: { id: string } }>("/schedules", { name: uniq("schedule"), cron: "@daily", timezone: "UTC", action: { title: "authz" } })).body.schedule.id;
+    ws1Ids.add(id);
+    return id;
+  },
   /** A personal access token made by `secret`'s user for itself. */
   async pat(secret: string): Promise<string> {
     const id = (await owner.as(secret).post<{ token: { id: string } }>("/tokens", { name: uniq("pat"), kind: "member" })).body.token.id;
@@ -125,6 +130,7 @@ const PARAMS: Record<string, () => string | Promise<string>> = {
   skill: () => ids.skill, bundle: () => ids.bundle, proposal: () => ids.proposal,
   newIssue: fresh.issue, newAgent: fresh.agent, newTask: fresh.task, newSkill: fresh.skill, attachedSkill: fresh.attached,
   newProposal: fresh.proposal, newWebhook: fresh.webhook, newSubscription: fresh.subscription, newMember: () => fresh.member(), newAdmin: () => fresh.member("admin"),
+  newSchedule: fresh.schedule,
   memberToken: () => fresh.pat(secrets.member!), adminToken: () => fresh.pat(secrets.admin!), ownerToken: () => fresh.pat(secrets.owner!),
 };
 
@@ -218,6 +224,17 @@ const ROWS: Row[] = [
   scoped("POST", "/subscriptions/{newSubscription}/test", admins(202)),
   // Past the role check, an unknown delivery is a 404 (retries themselves: test/outbound.test.ts).
   scoped("POST", "/subscriptions/{newSubscription}/deliveries/dlv_authznotlogged0/retry", admins(404)),
+
+  // Schedules: members read them; admins change and run them (they open issues and start runs on their own).
+  scoped("POST", "/schedules", admins(201), { body: () => ({ name: uniq("schedule"), cron: "0 9 * * MON-FRI", timezone: "Europe/Berlin", action: { title: "authz" } }) }),
+  scoped("GET", "/schedules", all(200)),
+  scoped("GET", "/schedules/{newSchedule}", all(200)),
+  scoped("PATCH", "/schedules/{newSchedule}", admins(200), { body: () => ({ cron: "@weekly" }) }),
+  scoped("DELETE", "/schedules/{newSchedule}", admins(204)),
+  scoped("POST", "/schedules/{newSchedule}/pause", admins(200)),
+  scoped("POST", "/schedules/{newSchedule}/resume", admins(200)),
+  scoped("POST", "/schedules/{newSchedule}/run", admins(201)),
+  scoped("GET", "/schedules/{newSchedule}/runs", all(200)),
 
   // Agents and their skills.
   scoped("POST", "/agents", admins(201), { body: () => ({ name: uniq("agent"), runtimes: ["command:authz-nobody"] }) }),

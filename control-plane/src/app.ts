@@ -23,6 +23,7 @@ import { skillRoutes } from "./routes/skills";
 import { hookRoutes } from "./routes/hooks";
 import { issueRoutes } from "./routes/issues";
 import { runnerConnectRoutes, runnerRoutes } from "./routes/runners";
+import { scheduleRoutes } from "./routes/schedules";
 import { taskRoutes } from "./routes/tasks";
 import { tokenRoutes } from "./routes/tokens";
 import { memberRoutes } from "./routes/members";
@@ -38,6 +39,9 @@ const workspace = new Hono<AppEnv>()
   // Webhooks open issues and start runs on their own, and their secrets are shown: admins only.
   .use("/webhooks", requireRole("admin"))
   .use("/webhooks/*", requireRole("admin"))
+  // Schedules open issues and start runs on their own: members read them, admins change them.
+  .use("/schedules", requireRoleToWrite("admin"))
+  .use("/schedules/*", requireRoleToWrite("admin"))
   // Outbound subscriptions send the workspace's events elsewhere, signed with secrets shown here: admins only.
   .use("/subscriptions", requireRole("admin"))
   .use("/subscriptions/*", requireRole("admin"))
@@ -54,6 +58,7 @@ const workspace = new Hono<AppEnv>()
   .route("/tasks", taskRoutes)
   .route("/runners", runnerRoutes)
   .route("/tokens", tokenRoutes)
+  .route("/schedules", scheduleRoutes)
   .route("/webhooks", webhookRoutes)
   .route("/subscriptions", subscriptionRoutes);
 

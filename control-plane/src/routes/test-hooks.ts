@@ -6,6 +6,9 @@
  * - POST /agent-token {taskId, attempt, issueId, expiresAt?}: mints an agent token scoped to that
  *   attempt and issue (as the workspace would at dispatch), secret shown once;
  * - POST /expire-token {tokenId}: makes a token of the caller's workspace expired now.
+ * - POST /schedule-clock {scheduleId, lastFireAt, nextFireAt}: sets a schedule's clock (as if the
+ *   control plane had been down since `lastFireAt`) and has the workspace re-arm its alarm, so a
+ *   fire is due now instead of at the next minute boundary.
  */
 import { Hono } from "hono";
 import { and, eq } from "drizzle-orm";
@@ -16,9 +19,11 @@ import { readConfig } from "../env";
 import { ApiError } from "../errors";
 import { hashToken, requireToken, type AppEnv } from "../middleware/auth";
 import { validate } from "../validation";
+import { workspaceStub } from "../workspace/stub";
 
 const AgentTokenBody = z.object({ taskId: TaskId, attempt: z.number().int().min(1), issueId: IssueId, expiresAt: z.number().int().optional() });
 const ExpireTokenBody = z.object({ tokenId: z.string().min(1).max(64) });
+const ScheduleClockBody = z.object({ scheduleId: z.string().min(1).max(64), lastFireAt: z.number().int().min(0), nextFireAt: z.number().int().min(0) });
 
 async function assertMember(db: Db, workspaceId: string, userId: string): Promise<void> {
   const [m] = await db.select({ role: schema.members.role }).from(schema.members).where(and(eq(schema.members.workspaceId, workspaceId), eq(schema.members.userId, userId)));
@@ -53,5 +58,15 @@ export const testHookRoutes = new Hono<AppEnv>()
     if (!token) throw ApiError.notFound("token", tokenId);
     await assertMember(db, token.workspaceId, c.get("principal").userId);
     await db.update(schema.apiTokens).set({ expiresAt: Date.now() - 1 }).where(eq(schema.apiTokens.id, tokenId));
+    return c.body(null, 204);
+  })
+  .post("/schedule-clock", requireToken("member"), validate("json", ScheduleClockBody), async (c) => {
+    const { scheduleId, lastFireAt, nextFireAt } = c.req.valid("json");
+    const db = createDb(c.env.DB);
+    const [row] = await db.select({ workspaceId: schema.schedules.workspaceId }).from(schema.schedules).where(eq(schema.schedules.id, scheduleId));
+    if (!row) throw ApiError.notFound("schedule", scheduleId);
+    await assertMember(db, row.workspaceId, c.get("principal").userId);
+    await db.update(schema.schedules).set({ lastFireAt, nextFireAt }).where(eq(schema.schedules.id, scheduleId));
+    await workspaceStub(c.env, row.workspaceId).schedulesChanged(row.workspaceId);
     return c.body(null, 204);
   });

@@ -17,10 +17,12 @@ import { closeQuietly, readAttachment, sendJson, writeAttachment } from "./attac
 import { flushToD1 } from "./d1-sync";
 import { BOARD_TAG, Fanout, viewerTag } from "./fanout";
 import { RunnerSession } from "./runner-session";
+import { ScheduleClock } from "./schedule-clock";
 import { toAttemptView } from "./task-machine";
 import { TaskStore } from "./task-store";
 import { readTranscript, replayToViewer, type TranscriptCursor, type TranscriptPage } from "./transcript";
 import { Workspace, type EnqueueInput } from "./workspace";
+import type { ScheduleRunRow } from "../triggers/schedule-runner";
 
 /** Delay that coalesces many changes into one D1 batch. */
 const SYNC_DELAY_MS = 150;
@@ -35,6 +37,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly store: TaskStore;
   private readonly fanout: Fanout;
   private readonly workspace: Workspace;
+  private readonly schedules: ScheduleClock;
   private readonly outbound: OutboundSender;
   private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private syncing = false;
@@ -57,10 +60,17 @@ export class WorkspaceDO extends DurableObject<Env> {
       const change = boardOutboundEvent(event);
       if (change) this.outbound.record(change, Date.now());
     };
+    this.schedules = new ScheduleClock(ctx.storage.sql, this.store, this.workspace, env, () => this.workspaceId, (m) => this.log("schedules", m));
+    // A scheduled task's outcome is stored in the step that ended it, then written to D1.
+    this.workspace.transitionObservers.push((_prev, next, effects) => {
+      if (this.schedules.taskOver(next, effects)) this.schedules.settleSoon();
+    });
     // Runners' keep-alive pings are answered without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     // After a restart, finish mirroring whatever the previous instance had not flushed.
     if (this.store.hasDirty()) this.scheduleSync(0);
+    // …and write the outcomes of scheduled tasks that had not reached D1.
+    if (this.schedules.hasFinished()) this.schedules.settleSoon();
     // …and send what was due while it was down.
     if (this.outbound.nextWake(Date.now()) !== null) this.outbound.kick();
     // Know the alarm an earlier instance set, so armAlarm never moves it later.
@@ -135,6 +145,25 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.outbound.queue.requeue(queued ?? failed, Date.now());
     this.outbound.kick();
     return { ok: true };
+  }
+
+  // ---- Schedules (triggers/schedule-*.ts) ---------------------------------------------------
+
+  /** Learns the next fire from D1 again and re-arms the alarm: the schedule routes call it after every change. */
+  async schedulesChanged(workspaceId: string): Promise<void> {
+    this.bindWorkspace(workspaceId);
+    await this.schedules.refresh(Date.now());
+    // armAlarm keeps an alarm due within a tick; a fire due sooner than that must not wait for it.
+    const at = this.schedules.wakeAt(Date.now());
+    if (at !== null && this.alarmAt !== null && at < this.alarmAt) this.alarmAt = null;
+    this.armAlarm();
+  }
+
+  /** "Run now": one manual run of a schedule, fired here where its task is queued. */
+  async runSchedule(workspaceId: string, scheduleId: string): Promise<ScheduleRunRow | RpcError> {
+    this.bindWorkspace(workspaceId);
+    const run = await this.schedules.runNow(scheduleId, Date.now());
+    return run ?? { apiError: { status: 404, code: "not_found", message: `schedule ${scheduleId} not found in this workspace` } };
   }
 
   /** Whether this workspace has that attempt; authoritative at once, unlike D1's mirror. */
@@ -238,6 +267,7 @@ export class WorkspaceDO extends DurableObject<Env> {
       // Parked attempts whose time has come (the alarm was set for them) go out now.
       this.workspace.dispatch(now);
       if (this.store.hasDirty()) await this.sync();
+      await this.schedules.tick(now);
       // Not awaited: a hanging receiver must not hold up the next lease tick.
       this.outbound.kick();
     } catch (err) {
@@ -283,6 +313,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     const lease = this.store.nextLeaseExpiry();
     const unpark = this.store.nextUnpark(now);
     const wants = [lease !== null ? Math.min(lease, now + this.tickMs) : this.store.hasDirty() ? now + SYNC_RETRY_MS : null, unpark, outbound];
+    wants.push(this.schedules.wakeAt(now));
     const due = wants.filter((t): t is number => t !== null);
     const want = due.length > 0 ? Math.min(...due) : null;
     if (want === null || (this.alarmAt !== null && this.alarmAt <= want)) return;

@@ -11,7 +11,9 @@
  */
 import { eq } from "drizzle-orm";
 import { createDb, schema } from "../db/client";
-import type { OutboundChange } from "./outbound-events";
+import type { BoardEvent } from "@multica/shared";
+import { type AttemptState, type Effect, toAttemptView } from "../workspace/task-machine";
+import { boardOutboundEvent, taskOutboundEvent, type OutboundChange } from "./outbound-events";
 import { deliverOnce, type OutboundEvent } from "./outbound";
 import { type OutboundQueue, type QueuedDelivery } from "./outbound-queue";
 import { abandonDelivery, applyAttempt, type DeliveryLog, type RetryPolicy } from "./outbound-retry";
@@ -49,6 +51,26 @@ export class OutboundSender {
     const queued = this.queue.record(change, this.workspaceId(), now);
     if (queued.length > 0) this.kick();
     return queued.length;
+  }
+
+  /** A board frame the object sends: an issue or comment event, if anyone subscribes. */
+  observeBoard(message: BoardEvent): void {
+    if (!this.listening()) return;
+    const change = boardOutboundEvent(message);
+    if (change) this.record(change, Date.now());
+  }
+
+  /** An attempt's stored transition: a task event, if anyone subscribes. */
+  observeTask(prev: AttemptState, next: AttemptState, effects: readonly Effect[], now: number): void {
+    // Renewals, event batches and the like change no status: the common case costs one compare.
+    if (prev.status === next.status || !this.listening()) return;
+    const change = taskOutboundEvent(prev, toAttemptView(next), effects);
+    if (change) this.record(change, now);
+  }
+
+  /** Whether any subscription is on (from memory after the first read). */
+  private listening(): boolean {
+    return this.queue.subscriptions().some((s) => s.enabled);
   }
 
   /** Starts a pump without waiting for it. */

@@ -1,16 +1,16 @@
 /**
  * WorkspaceDO: one Durable Object per workspace, a thin shell. It accepts runner and viewer
  * WebSockets (hibernation API), answers RPC from the Worker's routes, and runs the alarm that
- * sweeps leases and retries D1 mirroring. The logic lives in Workspace, RunnerSession,
- * task-machine, dispatch, fanout and d1-sync. Every handler is guarded: an exception is logged
- * with the object's id and never escapes.
+ * sweeps leases, retries D1 mirroring and sends outbound webhooks. The logic lives in
+ * Workspace, RunnerSession, task-machine, dispatch, fanout, d1-sync and triggers/outbound-*.
+ * Every handler is guarded: an exception is logged with the object's id and never escapes.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AttemptView, BoardEvent } from "@multica/shared";
 import { CloseCode, parseFrame, PING_FRAME, PONG_FRAME, RunnerMessage } from "@multica/shared";
 import { readConfig, type Env } from "../env";
 import type { RpcError } from "../errors";
-import { boardOutboundEvent, taskOutboundEvent, type OutboundChange } from "../triggers/outbound-events";
+import type { OutboundChange } from "../triggers/outbound-events";
 import { OutboundQueue, type QueuedDelivery } from "../triggers/outbound-queue";
 import { OutboundSender } from "../triggers/outbound-sender";
 import { closeQuietly, readAttachment, sendJson, writeAttachment } from "./attachments";
@@ -52,14 +52,8 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.workspace = new Workspace(ctx, this.store, this.fanout, config, () => this.changed());
     const queue = new OutboundQueue(ctx.storage.sql, config.outbound.retry.maxAttempts);
     this.outbound = new OutboundSender(queue, env.DB, config.outbound, () => this.workspaceId, { waitUntil: (p) => ctx.waitUntil(p), rearm: () => this.armAlarm() });
-    this.workspace.transitionObservers.push((prev, next, effects, now) => {
-      const change = taskOutboundEvent(prev, toAttemptView(next), effects);
-      if (change) this.outbound.record(change, now);
-    });
-    this.fanout.onBoard = (event) => {
-      const change = boardOutboundEvent(event);
-      if (change) this.outbound.record(change, Date.now());
-    };
+    this.workspace.transitionObservers.push((prev, next, effects, now) => this.outbound.observeTask(prev, next, effects, now));
+    this.fanout.onBoard = (event) => this.outbound.observeBoard(event);
     this.schedules = new ScheduleClock(ctx.storage.sql, this.store, this.workspace, env, () => this.workspaceId, (m) => this.log("schedules", m));
     // A scheduled task's outcome is stored in the step that ended it, then written to D1.
     this.workspace.transitionObservers.push((_prev, next, effects) => {
@@ -301,7 +295,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.armAlarm();
   }
 
-  /** Keeps one alarm: the next lease tick (or expiry, if sooner) or D1 mirroring retry, or a parked attempt's time. */
+  /** Keeps one alarm: the next lease tick (or expiry, if sooner) or D1 mirroring retry, a parked attempt's time, or an outbound delivery's. */
   private armAlarm(): void {
     // An alarm due within a tick is soon enough: any lease set since expires at least a lease
     // (≥ 3 ticks) from now, and alarm() re-arms whenever it runs. This skips the lease query on

@@ -186,6 +186,18 @@ describe("events from the board and from runs", () => {
   });
 });
 
+describe("events made inside the workspace object", () => {
+  it("include the issue a schedule's run opens", async () => {
+    await subscribe("/scheduled", ["issue.created"]);
+    const schedule = await cp.api.post<{ schedule: { id: string } }>("/schedules", { name: "outbound", cron: "@yearly", timezone: "UTC", action: { title: "outbound: opened by a schedule" } });
+    expect(schedule.status).toBe(201);
+    expect((await cp.api.post(`/schedules/${schedule.body.schedule.id}/run`)).status).toBe(201);
+    const created = await waitFor(async () => at("/scheduled").find((r) => r.event.data.issue?.title === "outbound: opened by a schedule"), 10_000, "the scheduled issue's event");
+    expect(created.event).toMatchObject({ type: "issue.created", data: { issue: { createdBy: "system", status: "todo" } } });
+    expect(signatureValid(created)).toBe(true);
+  });
+});
+
 describe("delivery", () => {
   it("retries with backoff: a receiver failing twice gets it on attempt 3, and the log shows all three", async () => {
     const sub = await subscribe("/flaky", ["issue.created"]);

@@ -249,3 +249,18 @@ describe("managing schedules", () => {
     expect((await member.get(`/schedules/${created.id}/runs`)).status).toBe(200);
   });
 });
+
+describe("downtime", () => {
+  // Last in the file: the restart drops the runner's connection (it reconnects with backoff).
+  it("an alarm that came due while the control plane was down fires once it is back", async () => {
+    const cron = farDaily();
+    const created = await create({ name: "sleeper", cron, missedPolicy: "catch_up_once", action: { title: "After the outage" } });
+    const downSince = Date.now() - 2 * DAY;
+    // The alarm is armed for 2 s from now; the control plane is killed before then and stays down past it.
+    await setClock(created.id, downSince, Date.now() + 2000);
+    await cp.restart({ hard: true, downMs: 4000 });
+    const [run] = await finishedRuns(created.id, 1);
+    expect(run).toMatchObject({ kind: "catch_up", missed: 2, scheduledFor: nextFire(cron, "UTC", downSince), outcome: "succeeded" });
+    expect(await titled("After the outage")).toHaveLength(1);
+  });
+});

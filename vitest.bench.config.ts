@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    // Prints one table of every figure the bench files saved (bench/results/).
+    globalSetup: ["bench/print-table.ts"],
   },
 });

@@ -1,17 +1,18 @@
 /**
- * `npm run bench`: measures the task loop against a real local control plane (workerd) with
- * real WebSockets. Prints a table and writes bench-results/control-plane.json. Bounded: fixed
- * sample counts, every wait has a timeout. Figures, not pass/fail: the only assertions are that
- * the runs completed.
+ * `npm run bench`, control-plane figures: the task loop through one workspace Durable Object on a
+ * real local control plane (workerd) with real WebSockets and protocol-level runners
+ * (fake-runners.ts): dispatch and cancel latency, task lifecycles per second, transcript events
+ * ingested per second. Bounded: fixed sample counts, every wait has a timeout. Figures, not
+ * pass/fail: the only assertions are that the runs completed.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startControlPlane, type TestControlPlane } from "../test/helpers/control-plane";
-import { RawRunner, Viewer } from "../test/helpers/sockets";
-import { measureRunnerIdleRss } from "./runner-rss";
-import { nowMs, summarize, type Summary } from "./stats";
+import { RawRunner } from "../test/helpers/sockets";
+import { agentAndIssue, autoRunner } from "./fake-runners";
+import { Results } from "./results";
+import { nowMs, summarize } from "./stats";
 
-const results: Record<string, Summary | number | string> = {};
+const results = new Results("control-plane", "Control plane: one workspace Durable Object");
 let cp: TestControlPlane;
 let token: string;
 
@@ -22,41 +23,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cp?.stop();
-  const rows = Object.entries(results).map(([k, v]) => (typeof v === "object" ? `${k.padEnd(34)} n=${String(v.n).padEnd(6)} p50=${String(v.p50).padEnd(8)} p99=${String(v.p99).padEnd(8)} max=${v.max}` : `${k.padEnd(34)} ${v}`));
-  console.log(["", "Multica benchmark (ms unless noted)", "-".repeat(80), ...rows, ""].join("\n"));
-  mkdirSync("bench-results", { recursive: true });
-  writeFileSync("bench-results/control-plane.json", JSON.stringify({ at: new Date().toISOString(), results }, null, 2));
+  results.save();
 });
-
-/**
- * A runner that completes every assigned task at once (started, one event, succeeded). Its
- * handler is attached before hello: assignments can arrive in the same read as the welcome.
- */
-async function autoRunner(id: string, runtime: string, concurrency: number, onAssign?: (taskId: string, at: number) => void, onReportAck?: (taskId: string) => void) {
-  const r = await RawRunner.connect(cp.url, token);
-  r.ws.on("message", (data) => {
-    const m = JSON.parse(data.toString()) as { type: string; taskId: string; attempt: number };
-    if (m.type === "report.ack") onReportAck?.(m.taskId);
-    if (m.type !== "task.assign") return;
-    onAssign?.(m.taskId, nowMs());
-    r.send({ type: "task.started", taskId: m.taskId, attempt: m.attempt });
-    r.send({ type: "task.events", taskId: m.taskId, attempt: m.attempt, events: [{ seq: 1, ts: Date.now(), event: { kind: "output", stream: "stdout", text: "done" } }] });
-    r.send({ type: "task.report", taskId: m.taskId, attempt: m.attempt, status: "succeeded", lastSeq: 1, exit: { exitCode: 0, signal: null, error: null, durationMs: 0 }, sessionId: null, usage: null });
-  });
-  await r.hello(id, [runtime], concurrency);
-  return r;
-}
-
-async function setup(runtime: string) {
-  const agent = await cp.api.post<{ agent: { id: string } }>("/agents", { name: runtime, runtimes: [runtime], maxConcurrentTasks: 100 });
-  const issue = await cp.api.post<{ issue: { id: string } }>("/issues", { title: "bench" });
-  return { agentId: agent.body.agent.id, issueId: issue.body.issue.id };
-}
 
 it("dispatch latency: assign accepted → runner holds the task", async () => {
   const received = new Map<string, number>();
-  const runner = await autoRunner("rnr_benchdispatch", "command:dispatch", 64, (id, at) => received.set(id, at));
-  const { agentId, issueId } = await setup("command:dispatch");
+  const runner = await autoRunner(cp.url, token, "rnr_benchdispatch", "command:dispatch", 64, { onAssign: (id, at) => received.set(id, at) });
+  const { agentId, issueId } = await agentAndIssue(cp.api, "command:dispatch");
   const total: number[] = [];
   const inDo: number[] = [];
   for (let i = 0; i < 300; i++) {
@@ -68,50 +41,17 @@ it("dispatch latency: assign accepted → runner holds the task", async () => {
     // From the moment the Durable Object queued it (its clock has 1 ms resolution).
     inDo.push(received.get(id)! - res.body.task.queuedAt);
   }
-  results["dispatch (HTTP assign → runner)"] = summarize(total);
-  results["dispatch (DO enqueue → runner)"] = summarize(inDo);
+  results.latency("dispatch: HTTP assign → runner has it", summarize(total));
+  results.latency("dispatch: DO enqueue → runner has it", summarize(inDo));
   expect(total).toHaveLength(300);
   runner.close();
 });
-
-// One event per frame, every `interval` ms (200/s is a very chatty agent; 50/s a busy one).
-for (const [viewers, interval] of [[1, 5], [100, 20], [100, 5]] as const) {
-  it(`stream latency: runner emits → ${viewers} viewer(s) receive, ${1000 / interval} events/s`, async () => {
-    const runtime = `command:stream${viewers}x${interval}`;
-    const r = await RawRunner.connect(cp.url, token);
-    await r.hello(`rnr_benchstream${viewers}x${interval}`, [runtime], 1);
-    const { agentId, issueId } = await setup(runtime);
-    const assigned = await cp.api.post<{ task: { taskId: string } }>(`/issues/${issueId}/assign`, { agentId });
-    const taskId = assigned.body.task.taskId;
-    await r.next((m) => m.type === "task.assign");
-    const vs = await Promise.all(Array.from({ length: viewers }, () => Viewer.connect(cp.url, cp.workspaceId, cp.adminToken, taskId)));
-    await Promise.all(vs.map((v) => v.next((m) => m.type === "replay.done")));
-    const samples: number[] = [];
-    const events = 300;
-    for (const v of vs) {
-      v.ws.on("message", (data) => {
-        const m = JSON.parse(data.toString()) as { type: string; event?: { text?: string } };
-        if (m.type === "task.event" && m.event?.text) samples.push(nowMs() - Number(m.event.text));
-      });
-    }
-    for (let seq = 1; seq <= events; seq++) {
-      r.send({ type: "task.events", taskId, attempt: 1, events: [{ seq, ts: Date.now(), event: { kind: "output", stream: "stdout", text: String(nowMs()) } }] });
-      await new Promise((res) => setTimeout(res, interval));
-    }
-    const deadline = Date.now() + 20_000;
-    while (samples.length < events * viewers && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
-    results[`stream, ${viewers} viewer(s), ${1000 / interval} ev/s`] = summarize(samples);
-    expect(samples.length).toBe(events * viewers);
-    for (const v of vs) v.close();
-    r.close();
-  });
-}
 
 it("cancel latency: cancel accepted → runner told", async () => {
   const runtime = "command:cancel";
   const r = await RawRunner.connect(cp.url, token);
   await r.hello("rnr_benchcancel", [runtime], 1);
-  const { agentId, issueId } = await setup(runtime);
+  const { agentId, issueId } = await agentAndIssue(cp.api, runtime);
   const samples: number[] = [];
   for (let i = 0; i < 100; i++) {
     const assigned = await cp.api.post<{ task: { taskId: string } }>(`/issues/${issueId}/assign`, { agentId });
@@ -125,7 +65,7 @@ it("cancel latency: cancel accepted → runner told", async () => {
     r.send({ type: "task.report", taskId, attempt: 1, status: "cancelled", lastSeq: 0, exit: { exitCode: null, signal: "SIGTERM", error: null, durationMs: 0 }, sessionId: null, usage: null });
     await r.next((m) => m.type === "report.ack" && m.taskId === taskId);
   }
-  results["cancel (HTTP cancel → runner)"] = summarize(samples);
+  results.latency("cancel: HTTP cancel → runner told", summarize(samples));
   r.close();
 });
 
@@ -136,7 +76,7 @@ it("cancel latency: cancel accepted → runner told", async () => {
 for (const [label, perRunner] of [["agent limit = runner slots", 25], ["agent at its limit, spare slots", 50]] as const) {
   it(`task lifecycles per second through one workspace DO (${label})`, async () => {
     const runtime = `command:life${perRunner}`;
-    const { agentId, issueId } = await setup(runtime);
+    const { agentId, issueId } = await agentAndIssue(cp.api, runtime);
     const total = 2000;
     let next = 0;
     const t0 = nowMs();
@@ -146,21 +86,52 @@ for (const [label, perRunner] of [["agent limit = runner slots", 25], ["agent at
         await cp.api.post(`/issues/${issueId}/assign`, { agentId });
       }
     }));
-    results[`HTTP assigns/s, 32 in flight (${label})`] = Math.round(total / ((nowMs() - t0) / 1000));
+    results.value(`HTTP assigns, 32 in flight (${label})`, total / ((nowMs() - t0) / 1000), "/s");
 
     const done = new Set<string>();
     const t1 = nowMs();
-    const runners = await Promise.all([0, 1, 2, 3].map((i) => autoRunner(`rnr_benchlife${perRunner}x${i}`, runtime, perRunner, undefined, (id) => done.add(id))));
+    const runners = await Promise.all([0, 1, 2, 3].map((i) => autoRunner(cp.url, token, `rnr_benchlife${perRunner}x${i}`, runtime, perRunner, { onReportAck: (id) => done.add(id) })));
     const deadline = Date.now() + 90_000;
     while (done.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    results[`lifecycles/s (${label})`] = Math.round(done.size / ((nowMs() - t1) / 1000));
+    results.value(`task lifecycles (${label})`, done.size / ((nowMs() - t1) / 1000), "/s");
     expect(done.size).toBe(total);
     for (const r of runners) r.close();
   }, 180_000);
 }
 
-it("runner idle RSS", async () => {
-  const rss = await measureRunnerIdleRss(cp.url, await cp.runnerToken("rss"));
-  results["runner idle RSS (MiB)"] = Math.round((rss / 1024 / 1024) * 10) / 10;
-  expect(rss).toBeGreaterThan(0);
-});
+// Four tasks streaming at once, 200 events per frame (the protocol's maximum), up to 8 frames
+// unacknowledged per task: how many transcript events one Durable Object stores and acks per second.
+it("transcript events ingested per second by one workspace DO", async () => {
+  const runtime = "command:ingest";
+  const r = await RawRunner.connect(cp.url, token);
+  await r.hello("rnr_benchingest", [runtime], 4);
+  const { agentId, issueId } = await agentAndIssue(cp.api, runtime);
+  const taskIds: string[] = [];
+  for (let i = 0; i < 4; i++) taskIds.push((await cp.api.post<{ task: { taskId: string } }>(`/issues/${issueId}/assign`, { agentId })).body.task.taskId);
+  await Promise.all(taskIds.map((id) => r.next((m) => m.type === "task.assign" && m.taskId === id)));
+  const perTask = 25_000;
+  const frame = 200;
+  const acked = new Map(taskIds.map((id) => [id, 0]));
+  r.ws.on("message", (data) => {
+    const m = JSON.parse(data.toString()) as { type: string; taskId: string; seq: number };
+    if (m.type === "ack") acked.set(m.taskId, Math.max(acked.get(m.taskId)!, m.seq));
+  });
+  let bytes = 0;
+  const t0 = nowMs();
+  await Promise.all(taskIds.map(async (taskId) => {
+    r.send({ type: "task.started", taskId, attempt: 1 });
+    for (let sent = 0; sent < perTask; sent += frame) {
+      while (sent - acked.get(taskId)! > 8 * frame) await new Promise((res) => setImmediate(res));
+      const events = Array.from({ length: frame }, (_, i) => ({ seq: sent + i + 1, ts: Date.now(), event: { kind: "output" as const, stream: "stdout" as const, text: `line ${sent + i + 1} of a plausible agent's output, about eighty bytes long` } }));
+      const json = JSON.stringify({ type: "task.events", taskId, attempt: 1, events });
+      bytes += json.length;
+      r.send(json);
+    }
+    while (acked.get(taskId)! < perTask) await new Promise((res) => setImmediate(res));
+  }));
+  const seconds = (nowMs() - t0) / 1000;
+  results.value("transcript events ingested (4 tasks, 200/frame)", (4 * perTask) / seconds, "events/s");
+  results.value("transcript bytes ingested", bytes / seconds / 1024 / 1024, "MiB/s");
+  expect([...acked.values()].every((n) => n === perTask)).toBe(true);
+  r.close();
+}, 120_000);

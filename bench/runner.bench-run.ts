@@ -1,39 +1,39 @@
 /**
- * Runner figures for `npm run bench`: how long from a task reaching the runner to its process
+ * `npm run bench`, runner figures with the real runner process and a real control plane: start
+ * to registered, idle memory and CPU, how long from a task reaching the runner to its process
  * running, and what the runner adds per transcript event (line read → parsed → stored in the
- * outbox → sent → acknowledged), with the real runner process and a real control plane.
+ * outbox → sent → acknowledged).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startControlPlane, waitFor, type TaskResponse, type TestControlPlane } from "../test/helpers/control-plane";
 import { FIXTURES, startRunner, type RunnerProcess } from "../test/helpers/runner-process";
-import { summarize, type Summary } from "./stats";
+import { Results } from "./results";
+import { measureIdle, measureStartToRegistered } from "./runner-idle";
+import { summarize } from "./stats";
 
-const results: Record<string, Summary | number> = {};
+const results = new Results("runner", "Runner (real multica-runner process)");
 let cp: TestControlPlane;
 let runner: RunnerProcess;
 
 beforeAll(async () => {
   cp = await startControlPlane();
-  runner = startRunner({
-    url: cp.url, token: await cp.runnerToken("bench-runner"), name: "bench-runner", concurrency: 1,
-    commands: {
-      noop: { command: process.execPath, args: ["-e", ""] },
-      flood: { command: process.execPath, args: [`${FIXTURES}/count.mjs`, "20000", "0"] },
-    },
-  });
-  await runner.waitForLog(/welcome/, 30_000);
 }, 120_000);
 
 afterAll(async () => {
   runner?.signal("SIGTERM");
   await runner?.exited;
   await cp?.stop();
-  const rows = Object.entries(results).map(([k, v]) => (typeof v === "object" ? `${k.padEnd(44)} n=${String(v.n).padEnd(6)} p50=${String(v.p50).padEnd(8)} p99=${String(v.p99).padEnd(8)} max=${v.max}` : `${k.padEnd(44)} ${v}`));
-  console.log(["", "Multica runner benchmark (ms unless noted)", "-".repeat(80), ...rows, ""].join("\n"));
-  mkdirSync("bench-results", { recursive: true });
-  writeFileSync("bench-results/runner.json", JSON.stringify({ at: new Date().toISOString(), results }, null, 2));
+  results.save();
 });
+
+it("runner start → registered, and idle RSS and CPU", async () => {
+  const token = await cp.runnerToken("bench-idle");
+  results.latency("runner start → registered (spawn → welcome)", summarize(await measureStartToRegistered(cp.url, token, 10)));
+  const idle = await measureIdle(cp.url, token, 15_000);
+  results.value("runner idle RSS (connected, 3 s after welcome)", idle.rssMiB, "MiB");
+  results.value("runner idle CPU (15 s window, one core = 100 %)", idle.cpuPercent, "%");
+  expect(idle.rssMiB).toBeGreaterThan(0);
+}, 120_000);
 
 async function finished(taskId: string): Promise<TaskResponse> {
   return waitFor(async () => {
@@ -43,6 +43,14 @@ async function finished(taskId: string): Promise<TaskResponse> {
 }
 
 it("task pushed to the runner → agent process started", async () => {
+  runner = startRunner({
+    url: cp.url, token: await cp.runnerToken("bench-runner"), name: "bench-runner", concurrency: 1,
+    commands: {
+      noop: { command: process.execPath, args: ["-e", ""] },
+      flood: { command: process.execPath, args: [`${FIXTURES}/count.mjs`, "20000", "0"] },
+    },
+  });
+  await runner.waitForLog(/welcome/, 30_000);
   const samples: number[] = [];
   for (let i = 0; i < 30; i++) {
     const { taskId } = await cp.api.assignNew(["command:noop"], `noop ${i}`);
@@ -52,7 +60,7 @@ it("task pushed to the runner → agent process started", async () => {
     // Both clocks are this machine's; the DO's has millisecond resolution.
     samples.push(started.ts - attempt.dispatchedAt);
   }
-  results["dispatch → process started (DO clock → runner)"] = summarize(samples);
+  results.latency("dispatch → agent process started (DO clock → runner)", summarize(samples));
   expect(samples).toHaveLength(30);
 });
 
@@ -65,8 +73,8 @@ it("runner overhead per event: 20,000 lines read, stored, sent and acknowledged"
   // Runner clock: first to last event read; DO clock: started → report stored (every event acked).
   const streamMs = last.ts - t.transcript.events[0]!.ts;
   const totalMs = attempt.endedAt - attempt.startedAt;
-  results["events read + stored per second (runner clock)"] = Math.round((count / Math.max(streamMs, 1)) * 1000);
-  results["events through to the DO per second"] = Math.round((count / totalMs) * 1000);
-  results["runner time per event (µs, start → report)"] = Math.round((totalMs * 1000) / count);
+  results.value("runner: events read + stored in the outbox", (count / Math.max(streamMs, 1)) * 1000, "events/s");
+  results.value("runner → DO: events through and acknowledged", (count / totalMs) * 1000, "events/s");
+  results.value("runner time per event (start → report)", (totalMs * 1000) / count, "µs");
   expect(count).toBeGreaterThanOrEqual(20_002);
 }, 180_000);

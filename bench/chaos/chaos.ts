@@ -144,8 +144,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       }
     })();
 
-    await Promise.all([submitting, faulting, ...pending]);
-    await Promise.all(pending);
+    // Both loops end by the deadline; wait for both (and the runner restarts) before judging or tearing down.
+    const loops = await Promise.allSettled([submitting, faulting]);
+    await Promise.allSettled(pending);
+    for (const l of loops) if (l.status === "rejected") throw l.reason;
     for (const r of cluster.runners) cluster.launch(r);
     log(`faults over: ${tasks.size} tasks; draining`);
     await drain(cluster, tasks, o.drainMs, report);

@@ -24,6 +24,7 @@ export interface ChaosRunner {
 
 export class Cluster {
   private restarting: Promise<void> | null = null;
+  private stopped = false;
   private readonly inFlight = new Set<Promise<unknown>>();
 
   private constructor(
@@ -51,7 +52,8 @@ export class Cluster {
 
   /** Starts (or restarts, same name and data dir) a runner process; does not wait for its welcome. */
   launch(r: ChaosRunner): void {
-    if (r.proc) return;
+    // A restart scheduled before a failed run was torn down must not start anything after.
+    if (r.proc || this.stopped) return;
     r.proc = startRunner({ url: r.proxy.url, token: this.token, name: r.name, commands: this.commands, dataDir: r.dataDir, concurrency: this.concurrency });
     r.starts += 1;
   }
@@ -93,6 +95,7 @@ export class Cluster {
 
   /** Kills every runner and proxy, stops the control plane and removes the data directories. */
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.restarting?.catch(() => undefined);
     for (const r of this.runners) {
       await this.kill(r);

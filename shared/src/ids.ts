@@ -19,6 +19,7 @@ export const ID_PREFIXES = {
   delivery: "whd",
   schedule: "sch",
   scheduleRun: "shr",
+  subscription: "sub",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -355,8 +355,13 @@ export const webhookDeliveries = sqliteTable(
     /** The GitHub issue or PR an accepted delivery was about: one Multica issue per URL. */
     url: text("url"),
     receivedAt: integer("received_at").notNull(),
-    /** The body as received, cut at 64 KiB. */
+    /**
+     * The body: whole (at most the 1 MiB limit) when its signature verified, so it can be acted on
+     * again; cut at 64 KiB otherwise (anyone can post to a hook URL, and such a body is never used).
+     */
     payload: text("payload").notNull(),
+    /** Set on an admin's redelivery: the logged delivery it acted on again. */
+    redeliveryOf: text("redelivery_of"),
   },
   (t) => [
     // Only an accepted delivery claims its key: a rejected one (bad signature) must not block the real one.

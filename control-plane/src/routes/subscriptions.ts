@@ -7,7 +7,7 @@
  */
 import { type Context, Hono } from "hono";
 import { and, desc, eq } from "drizzle-orm";
-import { randomString } from "@multica/shared";
+import { newId, randomString } from "@multica/shared";
 import { createDb, schema } from "../db/client";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../middleware/auth";
@@ -42,7 +42,7 @@ function enabledOrConflict(sub: typeof s.$inferSelect): void {
 export const subscriptionRoutes = new Hono<AppEnv>()
   .post("/", validate("json", CreateSubscriptionBody), async (c) => {
     const body = c.req.valid("json");
-    const row = { id: `sub_${randomString(20)}`, workspaceId: c.get("principal").workspaceId, url: body.url, secret: body.secret ?? `whsec_${randomString(40)}`, events: body.events, enabled: true, disabledReason: null, createdAt: Date.now() };
+    const row = { id: newId("subscription"), workspaceId: c.get("principal").workspaceId, url: body.url, secret: body.secret ?? `whsec_${randomString(40)}`, events: body.events, enabled: true, disabledReason: null, createdAt: Date.now() };
     await createDb(c.env.DB).insert(s).values(row);
     await syncWorkspace(c);
     const { workspaceId: _ws, ...subscription } = row;

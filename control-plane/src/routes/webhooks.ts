@@ -10,7 +10,7 @@ import { CreateWebhookBody, newId, randomString } from "@multica/shared";
 import { createDb, schema } from "../db/client";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../middleware/auth";
-import { actOnDelivery, parsePayload, redeliveryRefusal, splitReason } from "../triggers/hook-delivery";
+import { actOnDelivery, parsePayload, redeliveryRefusal } from "../triggers/hook-delivery";
 import { validate } from "../validation";
 
 const w = schema.webhooks;
@@ -59,7 +59,7 @@ export const webhookRoutes = new Hono<AppEnv>()
     const db = createDb(c.env.DB);
     const hook = await requireWebhook(db, c.get("principal").workspaceId, c.req.param("webhookId"));
     const deliveries = await db.select().from(d).where(eq(d.webhookId, hook.id)).orderBy(desc(d.receivedAt)).limit(DELIVERY_LIMIT);
-    return c.json({ deliveries: deliveries.map((row) => ({ ...row, redeliveryOf: splitReason(row.reason).redeliveryOf })) });
+    return c.json({ deliveries });
   })
   .post("/:webhookId/deliveries/:deliveryId/redeliver", async (c) => {
     const db = createDb(c.env.DB);

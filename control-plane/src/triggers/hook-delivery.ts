@@ -7,8 +7,8 @@
  * Redelivery rules: the signature was checked when the delivery arrived, and only then was its
  * whole body stored, so only deliveries that passed that check can be acted on again: those
  * ignored (no matching agent yet, no issue for the URL yet, a duplicate…) and those that failed
- * with an internal error. Each redelivery is a new log row whose reason starts "redelivery of
- * <id>", with the original's delivery key (or `redelivery:<id>` when it had none), so:
+ * with an internal error. Each redelivery is a new log row linked to its original
+ * (`redelivery_of`), with the original's delivery key (or `redelivery:<id>` when it had none), so:
  * - a key some delivery already got accepted for is answered as a duplicate, not acted on twice;
  * - an accepted delivery is refused outright (a keyless one would otherwise open a second issue);
  * - a GitHub URL that already has its issue is ignored again (one issue per URL).
@@ -46,17 +46,9 @@ export function parsePayload(text: string, contentType: string | undefined): unk
   }
 }
 
-const REDELIVERY = /^redelivery of (whd_[0-9a-z]+)(?:: (.*))?$/s;
-
-/** A log row's reason split into the delivery it redelivers (if any) and the reason itself. */
-export function splitReason(reason: string | null): { redeliveryOf: string | null; reason: string | null } {
-  const m = reason ? REDELIVERY.exec(reason) : null;
-  return m ? { redeliveryOf: m[1] ?? null, reason: m[2] ?? null } : { redeliveryOf: null, reason };
-}
-
 /** Why `row` cannot be redelivered, or null when it can (see the header). */
 export function redeliveryRefusal(row: LoggedDelivery): string | null {
-  const { reason } = splitReason(row.reason);
+  const { reason } = row;
   if (row.status === "accepted") return `delivery ${row.id} was accepted${row.issueId ? ` (issue ${row.issueId})` : ""}; acting on it again would do it twice`;
   if (row.status === "ignored" || reason === INTERNAL_ERROR) return null;
   if (reason === "payload_too_large") return `delivery ${row.id} was over the size limit; its body was not kept`;
@@ -118,14 +110,13 @@ export interface VerifiedDelivery {
 /** Claims the key, acts, logs the outcome; returns the HTTP status and body to answer with. */
 export async function actOnDelivery(c: Context<AppEnv>, db: Db, hook: Webhook, v: VerifiedDelivery): Promise<{ http: 200 | 201 | 202; body: Record<string, unknown> }> {
   const link = v.redeliveryOf ? { redeliveryOf: v.redeliveryOf } : {};
-  const why = (reason: string | null) => (v.redeliveryOf ? `redelivery of ${v.redeliveryOf}${reason ? `: ${reason}` : ""}` : reason);
-  const base = { webhookId: hook.id, workspaceId: hook.workspaceId, deliveryKey: v.deliveryKey, event: v.event, receivedAt: Date.now(), payload: v.payloadText };
+  const base = { webhookId: hook.id, workspaceId: hook.workspaceId, deliveryKey: v.deliveryKey, event: v.event, receivedAt: Date.now(), payload: v.payloadText, redeliveryOf: v.redeliveryOf };
   // Claim the key first: of two deliveries with one key, only one inserts an accepted row.
   const deliveryId = newId("delivery");
-  const [claimed] = await db.insert(d).values({ id: deliveryId, ...base, status: "accepted", reason: why(null) }).onConflictDoNothing().returning({ id: d.id });
+  const [claimed] = await db.insert(d).values({ id: deliveryId, ...base, status: "accepted", reason: null }).onConflictDoNothing().returning({ id: d.id });
   if (!claimed) {
     const duplicateId = newId("delivery");
-    await db.insert(d).values({ id: duplicateId, ...base, status: "ignored", reason: why(`duplicate delivery ${v.deliveryKey}`) });
+    await db.insert(d).values({ id: duplicateId, ...base, status: "ignored", reason: `duplicate delivery ${v.deliveryKey}` });
     return { http: 200, body: { deliveryId: duplicateId, duplicate: true, ...link } };
   }
   let outcome: Outcome;
@@ -133,11 +124,11 @@ export async function actOnDelivery(c: Context<AppEnv>, db: Db, hook: Webhook, v
     outcome = hook.kind === "github" ? await actOnGitHub(c, db, hook, v.event, v.payload) : await actOnGeneric(c, db, hook, v.payload);
   } catch (err) {
     // Released: the sender's retry of this key (or a redelivery) is acted on again.
-    await db.update(d).set({ status: "rejected", reason: why(INTERNAL_ERROR) }).where(eq(d.id, deliveryId));
+    await db.update(d).set({ status: "rejected", reason: INTERNAL_ERROR }).where(eq(d.id, deliveryId));
     throw err;
   }
   if (outcome.status === "ignored") {
-    await db.update(d).set({ status: "ignored", reason: why(outcome.reason), url: outcome.url ?? null }).where(eq(d.id, deliveryId));
+    await db.update(d).set({ status: "ignored", reason: outcome.reason, url: outcome.url ?? null }).where(eq(d.id, deliveryId));
     return { http: 202, body: { deliveryId, status: "ignored", reason: outcome.reason, ...link } };
   }
   await db.update(d).set({ issueId: outcome.issueId, url: outcome.url }).where(eq(d.id, deliveryId));

@@ -59,7 +59,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const hook = (await cp.api.post<{ webhook: { id: string; url: string } }>("/webhooks", { kind: "generic", name: "chaos", secret: HOOK_SECRET, config: { agentId: agents.quick } })).body.webhook;
     const track = (taskId: string, lines: number) => {
       tasks.set(taskId, { lines });
-      if (rng.next() < 0.35) viewers.push(new TrackedViewer(cp.url, cp.workspaceId, cp.adminToken, taskId));
+      // The first task always has a viewer, so the slow-viewer fault has one from the start.
+      if (tasks.size === 1 || rng.next() < 0.35) viewers.push(new TrackedViewer(cp.url, cp.workspaceId, cp.adminToken, taskId));
     };
 
     const until = Date.now() + o.durationMs;
@@ -135,6 +136,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const faulting = (async () => {
       // Every kind once (in a seeded order), then a weighted mix.
       const first = [...FAULT_KINDS].sort(() => rng.next() - 0.5);
+      // Faults on viewers and tasks need one to exist.
+      while (tasks.size === 0 && Date.now() < until) await sleep(100);
       while (Date.now() < until) {
         await sleep(rng.int(o.faultEveryMs[0], o.faultEveryMs[1]));
         if (Date.now() >= until) break;

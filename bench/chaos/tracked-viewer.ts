@@ -37,6 +37,7 @@ export class TrackedViewer {
   private readonly have = new Map<number, number>();
   private readonly status = new Map<number, string>();
   private ws: WebSocket | null = null;
+  private pendingPause: number | null = null;
   private stopped = false;
   private readonly loop: Promise<void>;
 
@@ -90,7 +91,12 @@ export class TrackedViewer {
       this.ws = ws;
       let opened = false;
       let live = false;
-      ws.on("open", () => ((opened = true), (this.connections += 1)));
+      ws.on("open", () => {
+        opened = true;
+        this.connections += 1;
+        if (this.pendingPause !== null) this.pause(this.pendingPause);
+        this.pendingPause = null;
+      });
       ws.on("message", (data) => {
         const m = parseViewerMessage(data.toString());
         if (m?.type === "task.event") this.receive(m.attempt, m.seq, live);
@@ -106,10 +112,16 @@ export class TrackedViewer {
     });
   }
 
-  /** Stops reading the socket for `ms` (the server keeps sending), then reads again. */
+  /**
+   * Stops reading the socket for `ms` (the server keeps sending), then reads again. Between
+   * connections, the next connection is paused as soon as it opens.
+   */
   pause(ms: number): void {
     const ws = this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    if (!ws || ws.readyState !== WebSocket.OPEN) {
+      this.pendingPause = ms;
+      return;
+    }
     this.pauses += 1;
     ws.pause();
     setTimeout(() => ws.resume(), ms);

@@ -417,7 +417,8 @@ export const scheduleRuns = sqliteTable(
     missed: integer("missed").notNull().default(0),
     issueId: text("issue_id"),
     taskId: text("task_id"),
-    outcome: text("outcome", { enum: ["started", "succeeded", "failed", "cancelled", "error"] }).notNull(),
+    /** `skipped`: fires the `skip` policy dropped after an outage, one row standing for them all (see `missed`). */
+    outcome: text("outcome", { enum: ["started", "succeeded", "failed", "cancelled", "error", "skipped"] }).notNull(),
     error: text("error"),
   },
   (t) => [uniqueIndex("schedule_runs_once").on(t.scheduleId, t.scheduledFor), index("schedule_runs_task").on(t.taskId)],

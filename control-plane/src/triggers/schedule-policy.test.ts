@@ -18,6 +18,7 @@ describe("planRuns", () => {
       expect(planRuns(hourly("2026-05-01T09:00:00Z", "2026-05-01T10:00:00.250Z", policy))).toEqual({
         run: { scheduledFor: at("2026-05-01T10:00:00Z"), kind: "on_time" },
         missed: 0,
+        firstMissed: null,
         nextFireAt: at("2026-05-01T11:00:00Z"),
         settledThrough: at("2026-05-01T10:00:00.250Z"),
       });
@@ -36,6 +37,7 @@ describe("planRuns", () => {
     expect(planRuns(hourly("2026-05-01T06:00:00Z", "2026-05-01T10:30:00Z", "skip"))).toEqual({
       run: null,
       missed: 4,
+      firstMissed: at("2026-05-01T07:00:00Z"),
       nextFireAt: at("2026-05-01T11:00:00Z"),
       settledThrough: at("2026-05-01T10:30:00Z"),
     });
@@ -45,6 +47,7 @@ describe("planRuns", () => {
     expect(planRuns(hourly("2026-05-01T06:00:00Z", "2026-05-01T10:30:00Z", "catch_up_once"))).toEqual({
       run: { scheduledFor: at("2026-05-01T07:00:00Z"), kind: "catch_up" },
       missed: 4,
+      firstMissed: at("2026-05-01T07:00:00Z"),
       nextFireAt: at("2026-05-01T11:00:00Z"),
       settledThrough: at("2026-05-01T10:30:00Z"),
     });
@@ -84,6 +87,7 @@ describe("planRuns", () => {
     expect(plan).toEqual({
       run: { scheduledFor: at("2026-03-08T07:00:00Z"), kind: "catch_up" },
       missed: 1,
+      firstMissed: at("2026-03-08T07:00:00Z"),
       nextFireAt: at("2026-03-09T06:00:00Z"),
       settledThrough: at("2026-03-08T12:00:00Z"),
     });
@@ -93,6 +97,7 @@ describe("planRuns", () => {
     expect(planRuns({ expr: "0 0 30 2 *", tz: "UTC", lastFireAt: 0, now: at("2026-05-01T00:00:00Z"), policy: "skip" })).toEqual({
       run: null,
       missed: 0,
+      firstMissed: null,
       nextFireAt: null,
       settledThrough: at("2026-05-01T00:00:00Z"),
     });

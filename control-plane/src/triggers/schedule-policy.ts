@@ -38,6 +38,8 @@ export interface RunPlan {
   run: { scheduledFor: number; kind: "on_time" | "catch_up" } | null;
   /** Fires missed (due before now − grace), counted up to MISSED_COUNT_LIMIT. */
   missed: number;
+  /** The first of them, or `null` when none was missed. */
+  firstMissed: number | null;
   /** When to wake next: the first fire after now, or `null` if the expression never fires again. */
   nextFireAt: number | null;
   /** Store as the new `lastFireAt`: every fire at or before it has been run or dropped. */
@@ -65,7 +67,7 @@ export function planRuns(input: PlanInput): RunPlan {
   let run: RunPlan["run"] = null;
   if (onTime !== null && onTime <= now) run = { scheduledFor: onTime, kind: "on_time" };
   else if (policy === "catch_up_once" && firstMissed !== null) run = { scheduledFor: firstMissed, kind: "catch_up" };
-  return { run, missed, nextFireAt, settledThrough };
+  return { run, missed, firstMissed, nextFireAt, settledThrough };
 }
 
 export type RunOutcome = "succeeded" | "failed" | "cancelled";

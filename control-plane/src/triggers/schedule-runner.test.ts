@@ -10,13 +10,13 @@ describe("planFire", () => {
 
   it("runs a fire that is due now on time, and moves the clock to the next one", () => {
     const plan = planFire({ ...daily9, missedPolicy: "skip", lastFireAt: at("2026-11-23T08:00:00Z") }, at("2026-11-24T08:00:20Z"));
-    expect(plan).toEqual({ run: { scheduledFor: at("2026-11-24T08:00:00Z"), kind: "on_time" }, missed: 0, lastFireAt: at("2026-11-24T08:00:20Z"), nextFireAt: at("2026-11-25T08:00:00Z"), broken: null });
+    expect(plan).toEqual({ run: { scheduledFor: at("2026-11-24T08:00:00Z"), kind: "on_time" }, missed: 0, firstMissed: null, lastFireAt: at("2026-11-24T08:00:20Z"), nextFireAt: at("2026-11-25T08:00:00Z"), broken: null });
   });
 
   it("after downtime: skip drops the missed fires, catch_up_once runs the first of them", () => {
     const row = { ...daily9, lastFireAt: at("2026-11-20T08:00:00Z") };
     const now = at("2026-11-24T12:00:00Z");
-    expect(planFire({ ...row, missedPolicy: "skip" }, now)).toMatchObject({ run: null, missed: 4, lastFireAt: now, nextFireAt: at("2026-11-25T08:00:00Z") });
+    expect(planFire({ ...row, missedPolicy: "skip" }, now)).toMatchObject({ run: null, missed: 4, firstMissed: at("2026-11-21T08:00:00Z"), lastFireAt: now, nextFireAt: at("2026-11-25T08:00:00Z") });
     expect(planFire({ ...row, missedPolicy: "catch_up_once" }, now)).toMatchObject({ run: { scheduledFor: at("2026-11-21T08:00:00Z"), kind: "catch_up" }, missed: 4 });
   });
 

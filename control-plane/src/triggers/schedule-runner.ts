@@ -30,6 +30,7 @@ const MAX_DUE = 20;
 export interface FirePlan {
   run: { scheduledFor: number; kind: "on_time" | "catch_up" } | null;
   missed: number;
+  firstMissed: number | null;
   /** The schedule's clock after this wake-up. */
   lastFireAt: number;
   nextFireAt: number | null;
@@ -41,10 +42,10 @@ export interface FirePlan {
 export function planFire(row: Pick<ScheduleRow, "cron" | "timezone" | "lastFireAt" | "missedPolicy">, now: number): FirePlan {
   try {
     const p = planRuns({ expr: row.cron, tz: row.timezone, lastFireAt: row.lastFireAt, now, policy: row.missedPolicy });
-    return { run: p.run, missed: p.missed, lastFireAt: p.settledThrough, nextFireAt: p.nextFireAt, broken: null };
+    return { run: p.run, missed: p.missed, firstMissed: p.firstMissed, lastFireAt: p.settledThrough, nextFireAt: p.nextFireAt, broken: null };
   } catch (err) {
     if (!(err instanceof CronError)) throw err;
-    return { run: null, missed: 0, lastFireAt: row.lastFireAt, nextFireAt: null, broken: `its fire times cannot be computed: ${err.message}` };
+    return { run: null, missed: 0, firstMissed: null, lastFireAt: row.lastFireAt, nextFireAt: null, broken: `its fire times cannot be computed: ${err.message}` };
   }
 }
 
@@ -85,8 +86,18 @@ async function fireSchedule(deps: ScheduleDeps, row: ScheduleRow, now: number): 
     .where(and(eq(s.id, row.id), eq(s.lastFireAt, row.lastFireAt)));
   if (plan.broken) deps.log(`schedule ${row.id} (${row.name}) paused: ${plan.broken}`);
   if (plan.run === null) {
-    if (plan.missed > 0) deps.log(`schedule ${row.id} (${row.name}) dropped ${plan.missed} fire(s) missed while the control plane was down (policy ${row.missedPolicy})`);
-    await advance;
+    if (plan.missed === 0 || plan.firstMissed === null) {
+      await advance;
+      return null;
+    }
+    // Dropped fires still show in the run log: one `skipped` row for them all, claimed like a run.
+    const note = `${plan.missed} fire(s) missed while the control plane was down were skipped (policy ${row.missedPolicy})`;
+    deps.log(`schedule ${row.id} (${row.name}): ${note}`);
+    const skipped: ScheduleRunRow = {
+      id: newId("scheduleRun"), scheduleId: row.id, workspaceId: deps.workspaceId, scheduledFor: plan.firstMissed, firedAt: now,
+      kind: "on_time", missed: plan.missed, issueId: null, taskId: null, outcome: "skipped", error: note,
+    };
+    await deps.db.batch([deps.db.insert(r).values(skipped).onConflictDoNothing(), advance]);
     return null;
   }
   return startScheduledRun(deps, row, { ...plan.run, missed: plan.missed }, [advance], now);

@@ -10,7 +10,7 @@ import { startControlPlane, type TestControlPlane } from "../test/helpers/contro
 import { RawRunner } from "../test/helpers/sockets";
 import { agentAndIssue, autoRunner } from "./fake-runners";
 import { Results } from "./results";
-import { nowMs, summarize } from "./stats";
+import { cpuMeter, nowMs, summarize } from "./stats";
 
 const results = new Results("control-plane", "Control plane: one workspace Durable Object");
 let cp: TestControlPlane;
@@ -89,11 +89,14 @@ for (const [label, perRunner] of [["agent limit = runner slots", 25], ["agent at
     results.value(`HTTP assigns, 32 in flight (${label})`, total / ((nowMs() - t0) / 1000), "/s");
 
     const done = new Set<string>();
+    const cpu = cpuMeter();
     const t1 = nowMs();
     const runners = await Promise.all([0, 1, 2, 3].map((i) => autoRunner(cp.url, token, `rnr_benchlife${perRunner}x${i}`, runtime, perRunner, { onReportAck: (id) => done.add(id) })));
     const deadline = Date.now() + 90_000;
     while (done.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     results.value(`task lifecycles (${label})`, done.size / ((nowMs() - t1) / 1000), "/s");
+    const used = cpu();
+    results.value(`  CPU during it: bench client; machine (${label})`, Math.round(used.clientPercent), `%; ${Math.round(used.machinePercent)} % busy`);
     expect(done.size).toBe(total);
     for (const r of runners) r.close();
   }, 180_000);

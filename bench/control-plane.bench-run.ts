@@ -47,6 +47,25 @@ it("dispatch latency: assign accepted → runner holds the task", async () => {
   runner.close();
 });
 
+// The floor under any HTTP figure: a request that touches nothing, and one that authenticates
+// (a D1 token lookup) and reads one D1 row, through the same local wrangler dev.
+it("HTTP round trips for reference: /health, and an authenticated D1 read", async () => {
+  const { agentId } = await agentAndIssue(cp.api, "command:reference");
+  const health: number[] = [];
+  const read: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    let t0 = nowMs();
+    await (await fetch(`${cp.url}/api/v1/health`)).text();
+    health.push(nowMs() - t0);
+    t0 = nowMs();
+    await cp.api.get(`/agents/${agentId}`);
+    read.push(nowMs() - t0);
+  }
+  results.latency("reference: GET /health", summarize(health));
+  results.latency("reference: authenticated GET of one agent (D1)", summarize(read));
+  expect(read).toHaveLength(300);
+});
+
 it("cancel latency: cancel accepted → runner told", async () => {
   const runtime = "command:cancel";
   const r = await RawRunner.connect(cp.url, token);

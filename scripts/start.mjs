@@ -1,10 +1,12 @@
-// `npm start`: runs the whole control plane locally (Worker + Durable Objects + D1 under
-// workerd), state kept in .multica/state, and prints the URL plus, the first time, an admin
-// token. Flags: --port N (default 8787, or $PORT), --state DIR (default .multica/state).
+// `npm start`: builds the dashboard and runs the whole control plane locally (Worker + Durable
+// Objects + D1 under workerd, the dashboard served on the same origin), state kept in
+// .multica/state, and prints the URL plus, the first time, an admin token (sign in to the dashboard
+// with it). Flags: --port N (default 8787, or $PORT), --state DIR (default .multica/state).
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync, existsSync, chmodSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { buildUi } from "./build-ui.mjs";
 import { bootstrap, launchControlPlane } from "./control-plane.mjs";
 
 const { values } = parseArgs({
@@ -29,6 +31,12 @@ mkdirSync(state, { recursive: true });
 
 const secret = randomBytes(24).toString("hex");
 console.log(`Starting the Multica control plane (state in ${state}) …`);
+try {
+  await buildUi();
+} catch (err) {
+  console.error(`npm start: the dashboard did not build: ${err.message}`);
+  process.exit(1);
+}
 let cp;
 try {
   cp = await launchControlPlane({ persistTo: state, port, vars: { BOOTSTRAP_SECRET: secret }, logLevel: "info", log: (l) => console.log(`  ${l}`) });
@@ -46,11 +54,13 @@ if (first) {
 const admin = existsSync(adminFile) ? JSON.parse(readFileSync(adminFile, "utf8")) : null;
 
 console.log(`
-Multica control plane is running at ${cp.url}
+Multica is running: dashboard and API at ${cp.url}
 ${first ? "First start: created workspace 'default' and an admin token (saved to " + adminFile + ")." : "Admin token: see " + adminFile}
 ${admin ? `
   workspace: ${admin.workspaceId}
   token:     ${admin.token}
+
+Open ${cp.url} and sign in with that token.
 
 Connect a runner:
   curl -s -X POST ${cp.url}/api/v1/workspaces/${admin.workspaceId}/tokens \\

@@ -170,6 +170,11 @@ const ROWS: Row[] = [
   unscoped("GET", "/openapi.json", everyone(200)),
   unscoped("POST", "/bootstrap", everyone(401)),
   unscoped("GET", "/whoami", { ...everyone(200), ...UNAUTHENTICATED }),
+  // The dashboard's session: signing in checks the token in the body, whoever calls.
+  unscoped("POST", "/session", everyone(401), { note: "{token: unknown}", body: () => ({ token: `mca_${"y".repeat(40)}` }) }),
+  unscoped("POST", "/session", everyone(403), { note: "{token: a runner token}", body: () => ({ token: secrets.runner }) }),
+  unscoped("GET", "/session", memberTokens(200)),
+  unscoped("DELETE", "/session", everyone(204)),
   unscoped("GET", "/workspaces", memberTokens(200)),
   unscoped("POST", "/workspaces", memberTokens(201), { body: () => ({ name: "Made in the matrix", slug: uniq("matrix") }) }),
   unscoped("POST", "/_test/agent-token", { ...memberTokens(201), otherWs: 403 }, { body: () => ({ taskId: "tsk_authzhook0001", attempt: 1, issueId: ids.issueA }) }),
@@ -266,6 +271,7 @@ const ROWS: Row[] = [
   scoped("POST", "/issues/{childOfA}/comments", all(201), { body: () => ({ body: "a note" }) }),
 
   // Tasks and runners.
+  scoped("GET", "/tasks", all(200)),
   scoped("GET", "/tasks/{task}", all(200)),
   scoped("POST", "/tasks/{newTask}/cancel", all(202)),
   scoped("GET", "/tasks/{task}/stream", all(400)),

@@ -24,6 +24,7 @@ import { hookRoutes } from "./routes/hooks";
 import { issueRoutes } from "./routes/issues";
 import { runnerConnectRoutes, runnerRoutes } from "./routes/runners";
 import { scheduleRoutes } from "./routes/schedules";
+import { sessionRoutes } from "./routes/session";
 import { taskRoutes } from "./routes/tasks";
 import { tokenRoutes } from "./routes/tokens";
 import { memberRoutes } from "./routes/members";
@@ -67,6 +68,7 @@ export const app = new Hono<AppEnv>()
   .get("/api/v1/health", (c) => c.json({ ok: true, protocol: PROTOCOL_VERSION }))
   .get("/api/v1/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).origin)))
   .route("/api/v1/bootstrap", bootstrapRoutes)
+  .route("/api/v1/session", sessionRoutes)
   .get("/api/v1/whoami", requireToken("any"), (c) => {
     const p = c.get("principal");
     return c.json({ workspaceId: p.workspaceId, kind: p.kind, userId: p.userId, tokenId: p.tokenId });

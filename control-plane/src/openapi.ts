@@ -7,6 +7,7 @@
 import { z } from "zod";
 import * as shared from "@multica/shared";
 import { CreateSubscriptionBody, UpdateSubscriptionBody } from "./triggers/subscription-body";
+import { SignInBody } from "./routes/session";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -29,6 +30,9 @@ export const ROUTES: RouteDoc[] = [
   { method: "get", path: "/health", summary: "Liveness and protocol version", auth: "public" },
   { method: "post", path: "/bootstrap", summary: "First-run set-up: first user, workspace and admin token (needs BOOTSTRAP_SECRET)", auth: "public" },
   { method: "get", path: "/whoami", summary: "The token's workspace, kind and user", auth: "any token" },
+  { method: "post", path: "/session", summary: "Dashboard sign-in: checks a personal access token, sets an HttpOnly session cookie", auth: "public", body: SignInBody },
+  { method: "get", path: "/session", summary: "Who the session (or token) is signed in as", auth: "member token or session cookie" },
+  { method: "delete", path: "/session", summary: "Sign out: revokes the session cookie's token and clears it", auth: "public" },
   { method: "get", path: "/openapi.json", summary: "This document", auth: "public" },
   { method: "get", path: "/runner/connect", summary: "The runner WebSocket (task protocol)", auth: "runner", websocket: true },
   { method: "get", path: "/runner/skill-bundles/{hash}", summary: "A skill bundle by hash, for runners to cache", auth: "runner" },
@@ -59,6 +63,7 @@ export const ROUTES: RouteDoc[] = [
   { method: "get", path: `${ws}/agents/{agentId}/skills`, summary: "An agent's skills", auth: "member" },
   { method: "put", path: `${ws}/agents/{agentId}/skills/{name}`, summary: "Attach a skill (pinned or latest, enabled or not)", auth: "admin", body: shared.AttachSkillBody },
   { method: "delete", path: `${ws}/agents/{agentId}/skills/{name}`, summary: "Detach a skill", auth: "admin" },
+  { method: "get", path: `${ws}/tasks`, summary: "Runs not over yet (queued, dispatched, running)", auth: "member" },
   { method: "get", path: `${ws}/tasks/{taskId}`, summary: "A task's attempts and a page of its transcript", auth: "member" },
   { method: "post", path: `${ws}/tasks/{taskId}/cancel`, summary: "Cancel a task", auth: "member" },
   { method: "get", path: `${ws}/tasks/{taskId}/stream`, summary: "A task's live transcript", auth: "member", websocket: true },

@@ -1,7 +1,8 @@
 /**
  * Bearer-token authentication and roles. A token's SHA-256 is looked up in D1; the principal (who,
  * which workspace, which kind of token, which role) is put on the context for routes. WebSocket
- * clients that cannot set headers (browsers) may pass the token as `?token=`.
+ * clients that cannot set headers may pass the token as `?token=`; the dashboard's session
+ * cookie (routes/session.ts) is taken too, behind the cross-site checks of `checkCookieRequest`.
  *
  * Which token reaches which workspace (`requireWorkspace`):
  * - a personal access token (kind `member`) authenticates its USER: it is valid in every
@@ -10,6 +11,7 @@
  * - agent tokens stay bound to their one workspace and reach only what agent-scope.ts allows.
  */
 import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { Context } from "hono";
 import { createDb, schema } from "../db/client";
@@ -43,13 +45,37 @@ export async function hashToken(secret: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function bearer(req: Request): string | null {
-  const header = req.headers.get("authorization");
+/** The dashboard's session cookie: a session token's secret (HttpOnly, SameSite=Strict, Path=/api/). */
+export const SESSION_COOKIE = "multica_session";
+
+/** The request's token: the Authorization header, else `?token=`, else the session cookie. */
+function credential(c: Context<AppEnv>): { secret: string; fromCookie: boolean } | null {
+  const header = c.req.header("authorization");
   if (header) {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    return m?.[1] ?? null;
+    return m?.[1] ? { secret: m[1], fromCookie: false } : null;
   }
-  return new URL(req.url).searchParams.get("token");
+  const query = new URL(c.req.url).searchParams.get("token");
+  if (query) return { secret: query, fromCookie: false };
+  const cookie = getCookie(c, SESSION_COOKIE);
+  return cookie ? { secret: cookie, fromCookie: true } : null;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * A cookie rides along on any request the browser makes, including ones another site starts.
+ * SameSite=Strict already keeps it off cross-site requests; on top of that, a cookie-borne write or
+ * WebSocket upgrade must come from this origin (browsers always send Origin on both), and a write
+ * with a body must be JSON, which no cross-site form can send without a CORS preflight we never grant.
+ */
+export function checkCookieRequest(req: Request): void {
+  const write = !SAFE_METHODS.has(req.method);
+  if (!write && req.headers.get("upgrade") !== "websocket") return;
+  const origin = req.headers.get("origin");
+  if (origin !== new URL(req.url).origin) throw new ApiError(403, "forbidden", "cross-site request refused: a session cookie only works from the dashboard's own origin");
+  const type = req.headers.get("content-type");
+  if (write && type !== null && !/^application\/json\b/i.test(type)) throw new ApiError(415, "bad_request", "send JSON (content-type: application/json)");
 }
 
 const WHY_NOT: Record<Principal["kind"], string> = {
@@ -63,8 +89,14 @@ const WHY_NOT: Record<Principal["kind"], string> = {
  * workspace), in one query; 401 when missing, unknown, revoked or expired.
  */
 async function authenticate(c: Context<AppEnv>, workspaceId: string | null) {
-  const secret = bearer(c.req.raw);
-  if (!secret) throw new ApiError(401, "unauthorized", "missing token: send 'Authorization: Bearer <token>'");
+  const cred = credential(c);
+  if (!cred) throw new ApiError(401, "unauthorized", "missing token: send 'Authorization: Bearer <token>' (or sign in to the dashboard)");
+  if (cred.fromCookie) checkCookieRequest(c.req.raw);
+  return authenticateSecret(c, cred.secret, workspaceId);
+}
+
+/** `authenticate` for a secret in hand (POST /session checks the token it is given). */
+export async function authenticateSecret(c: Context<AppEnv>, secret: string, workspaceId: string | null) {
   if (secret.length > 200) throw new ApiError(401, "unauthorized", "invalid token");
   const db = createDb(c.env.DB);
   const t = schema.apiTokens;

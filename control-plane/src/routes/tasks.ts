@@ -1,10 +1,13 @@
 /**
- * /api/v1/workspaces/:workspaceId/tasks — read a task (all attempts and a page of transcript),
- * cancel it, and subscribe to its live stream over a WebSocket (`/:taskId/stream`).
+ * /api/v1/workspaces/:workspaceId/tasks — list the runs not over yet (what the board marks as
+ * live), read a task (all attempts and a page of transcript), cancel it, and subscribe to its live
+ * stream over a WebSocket (`/:taskId/stream`).
  */
 import { Hono } from "hono";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { TaskId } from "@multica/shared";
+import { createDb, schema } from "../db/client";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../middleware/auth";
 import { validate } from "../validation";
@@ -18,7 +21,21 @@ const Cursor = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
 });
 
+/** Most unfinished runs listed: more than any board shows at once. */
+const UNFINISHED_LIMIT = 500;
+
 export const taskRoutes = new Hono<AppEnv>()
+  .get("/", async (c) => {
+    // D1's mirror trails the Durable Object by a moment; the live feed's task.status frames carry the rest.
+    const t = schema.tasks;
+    const rows = await createDb(c.env.DB)
+      .select({ taskId: t.id, attempt: t.attempt, issueId: t.issueId, agentId: t.agentId, runtime: t.runtime, status: t.status, runnerId: t.runnerId, queuedAt: t.queuedAt, startedAt: t.startedAt })
+      .from(t)
+      .where(and(eq(t.workspaceId, c.get("principal").workspaceId), inArray(t.status, ["queued", "dispatched", "running"])))
+      .orderBy(desc(t.queuedAt))
+      .limit(UNFINISHED_LIMIT);
+    return c.json({ tasks: rows });
+  })
   .get("/:taskId", validate("param", Params), validate("query", Cursor), async (c) => {
     const { taskId } = c.req.valid("param");
     const { attempt, after, limit } = c.req.valid("query");

@@ -215,6 +215,7 @@ const ROWS: Row[] = [
   scoped("POST", "/webhooks", admins(201), { body: () => ({ kind: "github", name: uniq("hook") }) }),
   scoped("GET", "/webhooks", admins(200)),
   scoped("GET", "/webhooks/{newWebhook}/deliveries", admins(200)),
+  scoped("PATCH", "/webhooks/{newWebhook}", admins(200), { body: () => ({ enabled: false }) }),
   scoped("DELETE", "/webhooks/{newWebhook}", admins(204)),
   // Past the role check, an unknown delivery is a 404 (redelivery itself: test/webhooks.test.ts).
   scoped("POST", "/webhooks/{newWebhook}/deliveries/whd_authznotlogged0/redeliver", admins(404)),
@@ -222,6 +223,7 @@ const ROWS: Row[] = [
   // Outbound subscriptions: admins only (they send the workspace's events out, and show their secrets).
   scoped("POST", "/subscriptions", admins(201), { body: () => ({ url: "http://127.0.0.1:9/authz", events: ["task.failed"] }) }),
   scoped("GET", "/subscriptions", admins(200)),
+  scoped("GET", "/subscriptions/event-types", admins(200)),
   scoped("GET", "/subscriptions/{newSubscription}", admins(200)),
   scoped("PATCH", "/subscriptions/{newSubscription}", admins(200), { body: () => ({ events: ["issue.updated"] }) }),
   scoped("DELETE", "/subscriptions/{newSubscription}", admins(204)),

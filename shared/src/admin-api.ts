@@ -80,6 +80,9 @@ export const CreateWebhookBody = z
   .strict();
 export type CreateWebhookBody = z.infer<typeof CreateWebhookBody>;
 
+/** Switches an inbound webhook off (its URL answers 404 and logs nothing) or back on. */
+export const UpdateWebhookBody = z.object({ enabled: z.boolean() }).strict();
+
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "environment variable names are letters, digits and _");
 
 /** Any subset of an agent's settings; null clears a nullable one. */

@@ -11,6 +11,7 @@ import { newId, randomString } from "@multica/shared";
 import { createDb, schema } from "../db/client";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../middleware/auth";
+import { OUTBOUND_EVENT_TYPES } from "../triggers/outbound";
 import type { AttemptRecord, DeliveryLog } from "../triggers/outbound-retry";
 import { CreateSubscriptionBody, UpdateSubscriptionBody } from "../triggers/subscription-body";
 import { validate } from "../validation";
@@ -52,6 +53,8 @@ export const subscriptionRoutes = new Hono<AppEnv>()
     const rows = await createDb(c.env.DB).select(listed).from(s).where(eq(s.workspaceId, c.get("principal").workspaceId)).orderBy(desc(s.createdAt));
     return c.json({ subscriptions: rows });
   })
+  // Before "/:subscriptionId": the event types a subscription may name, for forms (the dashboard's).
+  .get("/event-types", (c) => c.json({ eventTypes: OUTBOUND_EVENT_TYPES }))
   .get("/:subscriptionId", async (c) => {
     const { secret: _secret, workspaceId: _ws, ...subscription } = await requireSubscription(c, c.req.param("subscriptionId"));
     return c.json({ subscription });

@@ -1,12 +1,12 @@
 /**
  * /api/v1/workspaces/:workspaceId/webhooks — inbound webhooks of a workspace (admins only):
- * create (the secret and the URL to give the sender are shown once), list, delete, read a hook's
- * delivery log, and redeliver a logged delivery (rules in triggers/hook-delivery.ts). Deliveries
- * themselves arrive at the public routes/hooks.ts.
+ * create (the secret and the URL to give the sender are shown once), list, enable or disable,
+ * delete, read a hook's delivery log, and redeliver a logged delivery (rules in
+ * triggers/hook-delivery.ts). Deliveries themselves arrive at the public routes/hooks.ts.
  */
 import { Hono } from "hono";
 import { and, desc, eq } from "drizzle-orm";
-import { CreateWebhookBody, newId, randomString } from "@multica/shared";
+import { CreateWebhookBody, newId, randomString, UpdateWebhookBody } from "@multica/shared";
 import { createDb, schema } from "../db/client";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../middleware/auth";
@@ -47,6 +47,12 @@ export const webhookRoutes = new Hono<AppEnv>()
     const workspaceId = c.get("principal").workspaceId;
     const rows = await createDb(c.env.DB).select(listed).from(w).where(eq(w.workspaceId, workspaceId)).orderBy(desc(w.createdAt));
     return c.json({ webhooks: rows.map((r) => ({ ...r, url: inboundUrl(c.req.url, r.id) })) });
+  })
+  .patch("/:webhookId", validate("json", UpdateWebhookBody), async (c) => {
+    const workspaceId = c.get("principal").workspaceId;
+    const [row] = await createDb(c.env.DB).update(w).set(c.req.valid("json")).where(and(eq(w.id, c.req.param("webhookId")), eq(w.workspaceId, workspaceId))).returning(listed);
+    if (!row) throw ApiError.notFound("webhook", c.req.param("webhookId"));
+    return c.json({ webhook: { ...row, url: inboundUrl(c.req.url, row.id) } });
   })
   .delete("/:webhookId", async (c) => {
     const db = createDb(c.env.DB);

@@ -4,6 +4,7 @@
  * of SECTION_ORDER, and writes the lot to bench/results/summary.json.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { formatTable, RESULTS_DIR, type ResultsFile } from "./results";
 
@@ -11,6 +12,8 @@ const SECTION_ORDER = ["control-plane", "stream", "polling", "runner", "d1-rows"
 
 export default function setup(): () => void {
   const started = Date.now();
+  // Other work on the machine skews every figure: say how busy it was.
+  const loadAtStart = loadavg()[0]!;
   return () => {
     if (!existsSync(RESULTS_DIR)) return;
     const files = readdirSync(RESULTS_DIR)
@@ -19,11 +22,14 @@ export default function setup(): () => void {
       .filter(({ file }) => file.figures && Date.parse(file.at) >= started)
       .sort((a, b) => rank(a.name) - rank(b.name));
     if (files.length === 0) return;
+    const load = { atStart: round(loadAtStart), atEnd: round(loadavg()[0]!) };
     console.log(formatTable(files.map((f) => f.file)));
-    writeFileSync(resolve(RESULTS_DIR, "summary.json"), `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), sections: files.map((f) => f.file) }, null, 2)}\n`);
+    console.log(`1-minute load average: ${load.atStart} at the start, ${load.atEnd} at the end (${cpus().length} cores)\n`);
+    writeFileSync(resolve(RESULTS_DIR, "summary.json"), `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), load, sections: files.map((f) => f.file) }, null, 2)}\n`);
   };
 }
 
+const round = (x: number) => Math.round(x * 100) / 100;
 const rank = (name: string) => (SECTION_ORDER.indexOf(name) + 1 || SECTION_ORDER.length + 1);
 
 function machine() {

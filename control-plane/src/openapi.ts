@@ -86,7 +86,7 @@ export const ROUTES: RouteDoc[] = [
   { method: "get", path: `${ws}/webhooks`, summary: "List inbound webhooks (without secrets)", auth: "admin" },
   { method: "patch", path: `${ws}/webhooks/{webhookId}`, summary: "Enable or disable an inbound webhook (disabled: its URL answers 404)", auth: "admin", body: shared.UpdateWebhookBody },
   { method: "delete", path: `${ws}/webhooks/{webhookId}`, summary: "Delete a webhook and its delivery log", auth: "admin" },
-  { method: "get", path: `${ws}/webhooks/{webhookId}/deliveries`, summary: "A webhook's latest deliveries: accepted, ignored or rejected, with why", auth: "admin" },
+  { method: "get", path: `${ws}/webhooks/{webhookId}/deliveries`, summary: "A webhook's latest deliveries: accepted, ignored or rejected, with why, and whether each can be redelivered", auth: "admin" },
   { method: "post", path: `${ws}/schedules`, summary: "Create a schedule: cron + IANA time zone → an issue (and an agent's run) at every fire; shows the next 5 fire times", auth: "admin", body: shared.CreateScheduleBody },
   { method: "get", path: `${ws}/schedules`, summary: "List schedules with their state and next fire times", auth: "member" },
   { method: "get", path: `${ws}/schedules/{scheduleId}`, summary: "A schedule with its state, failure count and next fire times", auth: "member" },

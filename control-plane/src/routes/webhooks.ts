@@ -65,7 +65,8 @@ export const webhookRoutes = new Hono<AppEnv>()
     const db = createDb(c.env.DB);
     const hook = await requireWebhook(db, c.get("principal").workspaceId, c.req.param("webhookId"));
     const deliveries = await db.select().from(d).where(eq(d.webhookId, hook.id)).orderBy(desc(d.receivedAt)).limit(DELIVERY_LIMIT);
-    return c.json({ deliveries });
+    // `redeliverable` says up front what the redeliver route would accept, so clients offer it only then.
+    return c.json({ deliveries: deliveries.map((row) => ({ ...row, redeliverable: redeliveryRefusal(row) === null })) });
   })
   .post("/:webhookId/deliveries/:deliveryId/redeliver", async (c) => {
     const db = createDb(c.env.DB);

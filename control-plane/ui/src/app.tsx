@@ -3,28 +3,32 @@
  * workspace switcher and navigation) around the page the path names. `/` and unknown paths go to
  * the first workspace's board.
  */
+import type { ComponentType } from "preact";
 import { useEffect } from "preact/hooks";
 import { Shell } from "./components/shell";
 import { Toasts } from "./components/toasts";
 import { match, navigate, path } from "./lib/router";
 import { BoardPage } from "./pages/board/board-page";
 import { IssuePage } from "./pages/issue/issue-page";
+import { SettingsPage } from "./pages/settings/settings-page";
 import { SignInPage } from "./pages/sign-in";
 import { openWorkspace } from "./state/board";
 import { sessionError, user, workspaces } from "./state/session";
 
-const PAGES = {
+/** `sub` is the path's next segment, for pages with parts of their own (`/w/:ws/settings/tokens`). */
+const PAGES: Record<string, ComponentType<{ workspaceId: string; sub?: string | undefined }>> = {
   board: BoardPage,
-} as const;
+  settings: SettingsPage,
+};
 
 function Routed() {
   const p = path.value;
   const issue = match("/w/:ws/issues/:issueId", p);
-  const section = match("/w/:ws/:page", p);
+  const section = match("/w/:ws/:page", p) ?? (issue ? null : match("/w/:ws/:page/:sub", p));
   const ws = issue?.ws ?? section?.ws ?? null;
   const known = ws !== null && workspaces.value.some((w) => w.id === ws);
   const page = section?.page ?? "";
-  const Page = page in PAGES ? PAGES[page as keyof typeof PAGES] : null;
+  const Page = PAGES[page] ?? null;
 
   useEffect(() => {
     if (known && ws) openWorkspace(ws);
@@ -44,7 +48,7 @@ function Routed() {
   }
   return (
     <Shell workspaceId={ws}>
-      {issue?.issueId ? <IssuePage key={issue.issueId} workspaceId={ws} issueId={issue.issueId} /> : Page ? <Page workspaceId={ws} /> : null}
+      {issue?.issueId ? <IssuePage key={issue.issueId} workspaceId={ws} issueId={issue.issueId} /> : Page ? <Page workspaceId={ws} sub={section?.sub} /> : null}
     </Shell>
   );
 }

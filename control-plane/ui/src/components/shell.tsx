@@ -9,6 +9,7 @@ import { signOut, user, workspaces } from "../state/session";
 
 const SECTIONS = [
   ["board", "Board"],
+  ["settings", "Settings"],
 ] as const;
 
 const LIVE_TEXT = { connecting: "Connecting…", open: "Live", reconnecting: "Reconnecting…", closed: "Offline" } as const;
@@ -36,7 +37,7 @@ export function Shell({ workspaceId, children }: { workspaceId: string; children
         <ul class="nav">
           {SECTIONS.map(([slug, label]) => {
             const href = `/w/${workspaceId}/${slug}`;
-            const active = current === href || (slug === "board" && current.startsWith(`/w/${workspaceId}/issues/`));
+            const active = current === href || current.startsWith(`${href}/`) || (slug === "board" && current.startsWith(`/w/${workspaceId}/issues/`));
             return (
               <li key={slug}>
                 <a href={href} aria-current={active ? "page" : undefined}>

@@ -11,6 +11,7 @@ import { match, navigate, path } from "./lib/router";
 import { BoardPage } from "./pages/board/board-page";
 import { IssuePage } from "./pages/issue/issue-page";
 import { SettingsPage } from "./pages/settings/settings-page";
+import { SkillsPage } from "./pages/skills/skills-page";
 import { SignInPage } from "./pages/sign-in";
 import { openWorkspace } from "./state/board";
 import { sessionError, user, workspaces } from "./state/session";
@@ -19,6 +20,7 @@ import { sessionError, user, workspaces } from "./state/session";
 const PAGES: Record<string, ComponentType<{ workspaceId: string; sub?: string | undefined }>> = {
   board: BoardPage,
   settings: SettingsPage,
+  skills: SkillsPage,
 };
 
 function Routed() {

@@ -9,6 +9,7 @@ import { signOut, user, workspaces } from "../state/session";
 
 const SECTIONS = [
   ["board", "Board"],
+  ["skills", "Skills"],
   ["settings", "Settings"],
 ] as const;
 

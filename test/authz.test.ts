@@ -246,6 +246,7 @@ const ROWS: Row[] = [
   // Agents and their skills.
   scoped("POST", "/agents", admins(201), { body: () => ({ name: uniq("agent"), runtimes: ["command:authz-nobody"] }) }),
   scoped("GET", "/agents", all(200)),
+  scoped("GET", "/agents/stats", all(200)),
   scoped("GET", "/agents/{agent}", all(200)),
   scoped("PATCH", "/agents/{agent}", admins(200), { body: () => ({ instructions: uniq("be careful") }) }),
   scoped("DELETE", "/agents/{newAgent}", admins(204)),

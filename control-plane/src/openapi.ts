@@ -46,6 +46,7 @@ export const ROUTES: RouteDoc[] = [
   { method: "post", path: `${ws}/members`, summary: "Add a member by email (a new user gets a first token, shown once)", auth: "admin (owner role: owner)", body: shared.AddMemberBody },
   { method: "patch", path: `${ws}/members/{userId}`, summary: "Change a member's role (the last owner stays)", auth: "owner (admin for member → member)", body: shared.UpdateMemberBody },
   { method: "delete", path: `${ws}/members/{userId}`, summary: "Remove a member and revoke their tokens made here", auth: "admin (owner for owners and admins)" },
+  { method: "get", path: `${ws}/agents/stats`, summary: "Each agent's status, runs by outcome, success rate, tokens and cost", auth: "member" },
   { method: "get", path: `${ws}/agents/{agentId}`, summary: "An agent with its status (working, offline, blocked, idle)", auth: "member" },
   { method: "patch", path: `${ws}/agents/{agentId}`, summary: "Change an agent's settings", auth: "admin", body: shared.UpdateAgentBody },
   { method: "delete", path: `${ws}/agents/{agentId}`, summary: "Delete an agent (409 while it has unfinished tasks)", auth: "admin" },

@@ -152,8 +152,16 @@ describe("the dashboard", () => {
     await cp.restart({ downMs: 500 });
     await a.page.getByText("Live", { exact: true }).waitFor({ timeout: 30_000 });
     await expect.poll(() => a.page.getByTestId("run-status").textContent(), { timeout: 40_000 }).toBe("Succeeded");
-    // One attempt divider, "process started", 80 lines, "process exited": each exactly once.
-    await expect.poll(() => transcript.getAttribute("data-rows")).toBe("83");
+    // Every stored event exactly once, plus a divider per attempt (a restart may cost attempt 1
+    // its lease, and attempt 2 then runs it again: both show, each whole).
+    const task = await waitFor(async () => {
+      const tasks = (await cp.api.get<{ tasks: { id: string; status: string }[] }>(`/issues/${body.issue.id}`)).body.tasks;
+      return tasks.some((t) => t.status === "succeeded") ? tasks[0]!.id : null;
+    }, 15_000, "the run in D1");
+    const stored = (await cp.api.task(task, "?limit=5000")).body;
+    const won = stored.attempts.find((t) => t.status === "succeeded")!;
+    expect(stored.transcript.events.filter((e) => e.attempt === won.attempt && e.event.kind === "output")).toHaveLength(80);
+    await expect.poll(() => transcript.getAttribute("data-rows")).toBe(String(stored.transcript.events.length + stored.attempts.length));
     await transcript.evaluate((el) => (el.scrollTop = 0));
     await transcript.getByText("line 1", { exact: true }).waitFor();
     // The success moves the issue to review and leaves a result comment, both shown without a reload.
@@ -187,6 +195,34 @@ describe("the dashboard", () => {
     expect(await description.locator("img").count()).toBe(0);
     expect(await description.textContent()).toContain("<img src=x");
     expect(await a.page.evaluate("window.pwned")).toBeUndefined();
+  });
+
+  it("shows each agent's record, saves an agent's settings, and lists the runner with its runtimes", async () => {
+    await a.page.getByRole("link", { name: "Agents" }).click();
+    const steady = a.page.getByRole("row", { name: /Steady Bot/ });
+    // Steady Bot ran twice (the mention and the restart test); the page shows what its attempts came to.
+    type Stats = { agentId: string; successRate: number | null; succeeded: number };
+    const record = (await cp.api.get<{ stats: Stats[] }>("/agents/stats")).body.stats.find((x) => x.agentId === agents.medium)!;
+    expect(record.succeeded).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => steady.getByRole("cell").nth(2).textContent(), { timeout: 15_000 }).toBe(`${Math.round(record.successRate! * 100)}%`);
+    // The comment on its issue was a follow-up, so Fixer Bot may still be at it; its runner is online either way.
+    expect(await a.page.getByRole("row", { name: /Fixer Bot/ }).getByRole("cell").nth(0).textContent()).toMatch(/^(Working|Idle)$/);
+    await a.page.getByRole("row", { name: /Fixer Bot/ }).getByRole("button", { name: "Edit" }).click();
+    const editor = a.page.getByRole("form", { name: "Settings of Fixer Bot" });
+    await editor.getByLabel("Instructions").fill("Keep changes small.");
+    await editor.getByLabel("Runs at once").fill("2");
+    await editor.getByRole("button", { name: "Save agent" }).click();
+    await waitFor(async () => {
+      const agent = (await cp.api.get<{ agent: { instructions: string; maxConcurrentTasks: number } }>(`/agents/${agents.slow}`)).body.agent;
+      return agent.instructions === "Keep changes small." && agent.maxConcurrentTasks === 2;
+    }, 10_000, "the agent's new settings");
+    await screenshot(a.page, "agents");
+
+    await a.page.getByRole("link", { name: "Runners" }).click();
+    const runnerCard = a.page.getByRole("article", { name: "ui-runner" });
+    await runnerCard.getByText("Online", { exact: true }).waitFor();
+    for (const key of ["command:slow", "command:medium", "command:bulk"]) await runnerCard.getByText(key, { exact: true }).waitFor();
+    await screenshot(a.page, "runners");
   });
 
   it("refuses the session cookie on writes and WebSocket upgrades from another origin", async () => {

@@ -6,7 +6,7 @@
  * (its latest attempt failed as bad_config: its set-up needs fixing), else `idle`.
  */
 import { type Context, Hono } from "hono";
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { type AgentStatus, CreateAgentBody, newId, UpdateAgentBody } from "@multica/shared";
 import { createDb, schema, type Db } from "../db/client";
 import { ApiError } from "../errors";
@@ -43,6 +43,23 @@ async function agentStatus(db: Db, agent: AgentRow): Promise<AgentStatus> {
   return "idle";
 }
 
+/**
+ * An agent's record from its attempts (D1's mirror): how many ended which way, what runs now, the
+ * success rate of attempts that ran to an end (cancelled ones left out), tokens and cost.
+ */
+function agentStats(agentId: string, status: AgentStatus, rows: { status: string; n: number; costUsd: number; input: number; output: number; lastAt: number }[]) {
+  const count = (...s: string[]) => rows.filter((r) => s.includes(r.status)).reduce((n, r) => n + Number(r.n), 0);
+  const succeeded = count("succeeded");
+  const failed = count("failed", "lost");
+  return {
+    agentId, status, succeeded, failed, cancelled: count("cancelled"), running: count("dispatched", "running"), queued: count("queued"),
+    successRate: succeeded + failed > 0 ? succeeded / (succeeded + failed) : null,
+    costUsd: rows.reduce((n, r) => n + Number(r.costUsd), 0),
+    tokens: rows.reduce((n, r) => n + Number(r.input) + Number(r.output), 0),
+    lastRunAt: rows.length > 0 ? Math.max(...rows.map((r) => Number(r.lastAt))) : null,
+  };
+}
+
 export const agentRoutes = new Hono<AppEnv>()
   .post("/", requireRole("admin"), validate("json", CreateAgentBody), async (c) => {
     const { repository, ...body } = c.req.valid("json");
@@ -56,6 +73,19 @@ export const agentRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
     const agents = await createDb(c.env.DB).select().from(a).where(eq(a.workspaceId, c.get("principal").workspaceId));
     return c.json({ agents: agents.map(agentView) });
+  })
+  // Before "/:agentId", which would otherwise take "stats" for an id.
+  .get("/stats", async (c) => {
+    const workspaceId = c.get("principal").workspaceId;
+    const db = createDb(c.env.DB);
+    const usage = (field: string) => sql<number>`coalesce(sum(json_extract(${tasks.usage}, ${`$.${field}`})), 0)`;
+    const [agents, rows] = await Promise.all([
+      db.select().from(a).where(eq(a.workspaceId, workspaceId)),
+      db.select({ agentId: tasks.agentId, status: tasks.status, n: sql<number>`count(*)`, costUsd: usage("costUsd"), input: usage("inputTokens"), output: usage("outputTokens"), lastAt: sql<number>`max(${tasks.queuedAt})` })
+        .from(tasks).where(eq(tasks.workspaceId, workspaceId)).groupBy(tasks.agentId, tasks.status),
+    ]);
+    const statuses = await Promise.all(agents.map((agent) => agentStatus(db, agent)));
+    return c.json({ stats: agents.map((agent, i) => agentStats(agent.id, statuses[i]!, rows.filter((r) => r.agentId === agent.id))) });
   })
   .get("/:agentId", async (c) => {
     const agent = await requireAgent(c);

@@ -8,6 +8,8 @@ import { useEffect } from "preact/hooks";
 import { Shell } from "./components/shell";
 import { Toasts } from "./components/toasts";
 import { match, navigate, path } from "./lib/router";
+import { AgentsPage } from "./pages/admin/agents-page";
+import { RunnersPage } from "./pages/admin/runners-page";
 import { BoardPage } from "./pages/board/board-page";
 import { IssuePage } from "./pages/issue/issue-page";
 import { SettingsPage } from "./pages/settings/settings-page";
@@ -19,6 +21,8 @@ import { sessionError, user, workspaces } from "./state/session";
 /** `sub` is the path's next segment, for pages with parts of their own (`/w/:ws/settings/tokens`). */
 const PAGES: Record<string, ComponentType<{ workspaceId: string; sub?: string | undefined }>> = {
   board: BoardPage,
+  agents: AgentsPage,
+  runners: RunnersPage,
   settings: SettingsPage,
   skills: SkillsPage,
 };

@@ -9,6 +9,8 @@ import { signOut, user, workspaces } from "../state/session";
 
 const SECTIONS = [
   ["board", "Board"],
+  ["agents", "Agents"],
+  ["runners", "Runners"],
   ["skills", "Skills"],
   ["settings", "Settings"],
 ] as const;

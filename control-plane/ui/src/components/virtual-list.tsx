@@ -113,8 +113,10 @@ export function VirtualList<T extends { id: string }>(p: VirtualListProps<T>) {
     return () => resize.disconnect();
   }, []);
 
-  const onScroll = () => {
-    const el = scroller.current!;
+  const onScroll = (e: Event) => {
+    // The event's own element: a scroll can still be delivered while the list unmounts.
+    const el = e.currentTarget as HTMLDivElement | null;
+    if (!el) return;
     following.current = el.scrollTop + el.clientHeight >= el.scrollHeight - BOTTOM_SLACK_PX;
     if (following.current && behind) setBehind(false);
     setView({ top: el.scrollTop, height: el.clientHeight });
@@ -144,7 +146,8 @@ export function VirtualList<T extends { id: string }>(p: VirtualListProps<T>) {
           onClick={() => {
             following.current = true;
             setBehind(false);
-            scroller.current!.scrollTop = scroller.current!.scrollHeight;
+            const el = scroller.current;
+            if (el) el.scrollTop = el.scrollHeight;
           }}
         >
           Jump to latest ↓

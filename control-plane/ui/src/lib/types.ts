@@ -79,6 +79,7 @@ export interface LiveRun {
   attempt: number;
   issueId: string;
   agentId: string;
+  runnerId: string | null;
   status: string;
 }
 

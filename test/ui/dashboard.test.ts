@@ -15,7 +15,7 @@ let cp: TestControlPlane;
 let runner: RunnerProcess;
 let a: TestBrowser;
 let b: TestBrowser;
-const agents = { slow: "", medium: "", bulk: "" };
+const agents = { slow: "", medium: "", bulk: "", claude: "" };
 
 const count = (n: number, intervalMs: number) => ({ command: process.execPath, args: [`${FIXTURES}/count.mjs`, String(n), String(intervalMs)] });
 
@@ -24,11 +24,14 @@ beforeAll(async () => {
   runner = startRunner({
     url: cp.url, token: await cp.runnerToken(), name: "ui-runner", concurrency: 4,
     commands: { slow: count(600, 50), medium: count(80, 100), bulk: count(10_000, 0) },
+    // A stand-in Claude Code: thinking, text, a tool call and its result, usage and cost.
+    agents: { claude: { binary: `${FIXTURES}/fake-claude.mjs` } },
   });
   await runner.waitForLog(/welcome/);
   for (const [key, name] of [["slow", "Fixer Bot"], ["medium", "Steady Bot"], ["bulk", "Bulk Bot"]] as const) {
     agents[key] = (await cp.api.post<{ agent: { id: string } }>("/agents", { name, runtimes: [`command:${key}`] })).body.agent.id;
   }
+  agents.claude = (await cp.api.post<{ agent: { id: string } }>("/agents", { name: "Claude", runtimes: ["claude"] })).body.agent.id;
   // A board with some texture for the screenshots: priorities, labels, a member and an agent assigned.
   const me = (await (await fetch(`${cp.url}/api/v1/whoami`, { headers: { authorization: `Bearer ${cp.adminToken}` } })).json()) as { userId: string };
   const seed = [
@@ -142,6 +145,28 @@ describe("the dashboard", () => {
     await expect.poll(() => a.page.getByRole("combobox", { name: "Run" }).locator("option").allTextContents(), { timeout: 20_000 }).toEqual(
       expect.arrayContaining([expect.stringContaining("Steady Bot")]),
     );
+  });
+
+  it("shows an agent CLI's run: text, thinking folded, the tool call with input and output folded, tokens and cost", async () => {
+    const { body } = await cp.api.post<{ issue: { id: string } }>("/issues", { title: "Fix the redirect loop", assignee: { agentId: agents.claude } });
+    await a.page.goto(`${cp.url}/w/${cp.workspaceId}/issues/${body.issue.id}`);
+    const transcript = a.page.getByRole("region", { name: "Transcript" });
+    await transcript.getByText("Finished", { exact: true }).waitFor({ timeout: 30_000 });
+    await transcript.getByText("src/login.ts", { exact: true }).first().waitFor();
+    const thinking = transcript.locator("details.t-thinking");
+    expect(await thinking.getAttribute("open")).toBeNull();
+    const tool = transcript.locator("details.t-tool", { hasText: "Read" });
+    expect(await tool.getAttribute("open")).toBeNull();
+    expect(await tool.locator("summary").textContent()).toContain('{"file_path":"src/login.ts"}');
+    await tool.locator("summary").click();
+    await tool.getByText("export function login() { return redirect('/login'); }").waitFor();
+    await thinking.locator("summary").focus();
+    await a.page.keyboard.press("Enter");
+    await thinking.getByText("The redirect loop starts in the login handler").waitFor();
+    const head = a.page.locator(".run-head");
+    await expect.poll(() => head.textContent(), { timeout: 10_000 }).toContain("1.5k tokens");
+    expect(await head.textContent()).toContain("$0.01");
+    await screenshot(a.page, "issue-agent-run");
   });
 
   it("resumes a live transcript after the control plane restarts, without losing or doubling a line", async () => {

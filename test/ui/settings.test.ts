@@ -3,7 +3,8 @@
  * (wrangler dev): add a member and change their role, create a token that is shown once, copied and
  * then revoked, create an inbound webhook and read its delivery log (redeliver, disable), create a
  * schedule and see its next fires and a manual run, subscribe a local receiver and see a signed test
- * ping in the delivery log; and a plain member's read-only view. Screenshots: test-artifacts/ui/.
+ * ping in the delivery log; a plain member's read-only view, and their removal. Screenshots:
+ * test-artifacts/ui/.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -81,7 +82,7 @@ describe("settings", () => {
     expect(secret).toMatch(/^mca_/);
     await page.getByRole("region", { name: "New token" }).getByRole("button", { name: "Copy" }).click();
     await page.getByText("Copied", { exact: true }).waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+    expect(await page.evaluate("navigator.clipboard.readText()")).toBe(secret);
     expect((await whoami(secret)).status).toBe(200);
     const row = page.getByRole("row", { name: /ci script/ });
     await expect.poll(() => row.textContent()).toMatch(/Active until/);
@@ -94,6 +95,14 @@ describe("settings", () => {
     await row.getByRole("button", { name: "Revoke ci script" }).click();
     await expect.poll(() => row.textContent()).toMatch(/Revoked/);
     expect((await whoami(secret)).status).toBe(401);
+
+    // Admins also make runner tokens (mcr_…), which the runner, not a person, signs in with.
+    await form.getByLabel("Token name").fill("build box");
+    await form.getByLabel("Kind").selectOption({ label: "Runner token" });
+    await form.getByRole("button", { name: "Create token" }).click();
+    expect(await field.inputValue()).toMatch(/^mcr_/);
+    await page.getByRole("row", { name: /build box/ }).getByRole("cell", { name: "Runner" }).waitFor();
+    await page.getByRole("button", { name: "I have copied it" }).click();
   });
 
   it("creates an inbound webhook, logs its deliveries, redelivers one and disables it", async () => {
@@ -229,6 +238,11 @@ describe("settings", () => {
     } finally {
       await member.close();
     }
+    // Removing a member revokes the tokens they made here: Milo's first token stops working.
+    await admin.page.getByRole("link", { name: "Members" }).click();
+    await admin.page.getByRole("button", { name: "Remove Milo Member" }).click();
+    await admin.page.getByRole("cell", { name: "milo@example.com" }).waitFor({ state: "detached" });
+    expect((await whoami(added.body.token.secret)).status).toBe(401);
     // The one failure the admin saw was the refused cron expression (the browser logs the 400).
     expect(admin.errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
   });

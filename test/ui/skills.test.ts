@@ -71,7 +71,9 @@ describe("skills library", () => {
     const viewer = page.getByRole("region", { name: "Contents of SKILL.md" });
     await viewer.getByText("Group by area, newest first.").waitFor();
 
-    await page.getByRole("navigation", { name: "Files" }).getByRole("button", { name: "collect.sh" }).click();
+    // The file tree works from the keyboard: focus a file and press Enter.
+    await page.getByRole("navigation", { name: "Files" }).getByRole("button", { name: "collect.sh" }).focus();
+    await page.keyboard.press("Enter");
     await page.getByRole("region", { name: "Contents of scripts/collect.sh" }).getByText("git log --oneline --merges").waitFor();
     const changes = page.getByRole("region", { name: "Changes to scripts/collect.sh" });
     await changes.locator(".d-del", { hasText: "-git log --oneline" }).waitFor();

@@ -65,7 +65,7 @@ describe("skills library", () => {
 
   it("shows a skill's versions, its files, and the diff between two versions", async () => {
     const page = browser.page;
-    await page.getByRole("link", { name: "release-notes" }).click();
+    await page.getByRole("list", { name: "All skills" }).getByRole("link", { name: "release-notes" }).click();
     await page.getByRole("heading", { name: "release-notes" }).waitFor();
     expect(await page.getByRole("button", { name: /^Version \d/ }).count()).toBe(2);
     const viewer = page.getByRole("region", { name: "Contents of SKILL.md" });

@@ -56,7 +56,13 @@ export function Proposals({ workspaceId, onDecided }: { workspaceId: string; onD
               {proposals.map((p) => (
                 <li key={p.id} class="item" aria-label={`Proposal ${p.name}`}>
                   <div class="item-head">
-                    <strong class="mono">{p.name}</strong>
+                    {p.baseHash ? (
+                      <a class="skill-name mono" href={`/w/${workspaceId}/skills/${encodeURIComponent(p.name)}`} title="The skill as the library has it">
+                        {p.name}
+                      </a>
+                    ) : (
+                      <strong class="mono">{p.name}</strong>
+                    )}
                     <span class="kind-pill">{p.baseHash ? "Changed skill" : "New skill"}</span>
                     <span class="muted">{ago(p.createdAt)}</span>
                     <span class="spacer" />

@@ -26,12 +26,16 @@ async function stop(runner: RunnerProcess): Promise<void> {
   await runner.exited;
 }
 
-/** Spawn → `welcome` in the runner's log, `n` times, each a fresh runner with a fresh data dir. */
-export async function measureStartToRegistered(url: string, token: string, n: number): Promise<number[]> {
+/**
+ * Spawn → `welcome` in the runner's log, `n` times, each a fresh runner with a fresh data dir.
+ * `env` lets a run hide the agent CLIs (the runner asks each one found on PATH for its version
+ * before it says hello).
+ */
+export async function measureStartToRegistered(url: string, token: string, n: number, env: Record<string, string> = {}): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = nowMs();
-    const runner = startRunner({ url, token, name: `start-probe-${i}`, commands: { noop: { command: "true" } } });
+    const runner = startRunner({ url, token, name: `start-probe-${i}`, commands: { noop: { command: "true" } }, env });
     try {
       await runner.waitForLog(/welcome/, 30_000);
       samples.push(nowMs() - t0);

@@ -4,6 +4,7 @@
  * running, and what the runner adds per transcript event (line read → parsed → stored in the
  * outbox → sent → acknowledged).
  */
+import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startControlPlane, waitFor, type TaskResponse, type TestControlPlane } from "../test/helpers/control-plane";
 import { FIXTURES, startRunner, type RunnerProcess } from "../test/helpers/runner-process";
@@ -29,6 +30,10 @@ afterAll(async () => {
 it("runner start → registered, and idle RSS and CPU", async () => {
   const token = await cp.runnerToken("bench-idle");
   results.latency("runner start → registered (spawn → welcome)", summarize(await measureStartToRegistered(cp.url, token, 10)));
+  // The same without the agent CLIs this repo installs (node_modules/.bin) on PATH: what asking
+  // each one for its version adds.
+  const bare = (process.env.PATH ?? "").split(delimiter).filter((d) => !d.endsWith(join("node_modules", ".bin"))).join(delimiter);
+  results.latency("  the same with no agent CLI on PATH", summarize(await measureStartToRegistered(cp.url, token, 10, { PATH: bare })));
   const idle = await measureIdle(cp.url, token, 15_000);
   results.value("runner idle RSS (connected, 3 s after welcome)", idle.rssMiB, "MiB");
   results.value("runner idle CPU (15 s window, one core = 100 %)", idle.cpuPercent, "%");

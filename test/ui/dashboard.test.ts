@@ -250,6 +250,30 @@ describe("the dashboard", () => {
     await screenshot(a.page, "runners");
   });
 
+  it("fits a laptop screen and names every control, on the board and on an issue", async () => {
+    // Every input, select, textarea, button and link has a name a screen reader can say.
+    const unnamed = () =>
+      a.page.evaluate(`[...document.querySelectorAll("input, select, textarea, button, a[href], [role=menuitemradio], [role=option]")]
+        .filter((el) => el.getClientRects().length > 0)
+        .filter((el) => !((el.labels && el.labels.length > 0) || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby") || el.textContent.trim()))
+        .map((el) => el.outerHTML.slice(0, 120))`);
+    await a.page.setViewportSize({ width: 1280, height: 800 });
+    try {
+      await a.page.getByRole("link", { name: "Board" }).click();
+      await card(a.page, "Review A").waitFor();
+      expect(await unnamed()).toEqual([]);
+      // The page itself never scrolls sideways: the board scrolls within its own area.
+      expect(await a.page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(1280);
+      await card(a.page, "Make the login page faster").getByRole("link").click();
+      await a.page.getByRole("region", { name: "Transcript" }).waitFor();
+      expect(await unnamed()).toEqual([]);
+      expect(await a.page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(1280);
+      await screenshot(a.page, "issue-1280");
+    } finally {
+      await a.page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
   it("refuses the session cookie on writes and WebSocket upgrades from another origin", async () => {
     const [cookie] = (await a.context.cookies()).filter((c) => c.name === "multica_session");
     const jar = `multica_session=${cookie!.value}`;

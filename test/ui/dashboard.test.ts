@@ -190,7 +190,7 @@ describe("the dashboard", () => {
     await transcript.evaluate((el) => (el.scrollTop = 0));
     await transcript.getByText("line 1", { exact: true }).waitFor();
     // The success moves the issue to review and leaves a result comment, both shown without a reload.
-    await expect.poll(() => a.page.getByLabel("Status").inputValue(), { timeout: 15_000 }).toBe("in_review");
+    await expect.poll(() => a.page.getByLabel("Status", { exact: true }).inputValue(), { timeout: 15_000 }).toBe("in_review");
     await a.page.getByRole("article", { name: "Comment by Steady Bot" }).waitFor({ timeout: 15_000 });
     await screenshot(a.page, "issue");
   });
@@ -223,7 +223,7 @@ describe("the dashboard", () => {
   });
 
   it("shows each agent's record, saves an agent's settings, and lists the runner with its runtimes", async () => {
-    await a.page.getByRole("link", { name: "Agents" }).click();
+    await a.page.getByRole("link", { name: "Agents", exact: true }).click();
     const steady = a.page.getByRole("row", { name: /Steady Bot/ });
     // Steady Bot ran twice (the mention and the restart test); the page shows what its attempts came to.
     type Stats = { agentId: string; successRate: number | null; succeeded: number };
@@ -243,11 +243,49 @@ describe("the dashboard", () => {
     }, 10_000, "the agent's new settings");
     await screenshot(a.page, "agents");
 
-    await a.page.getByRole("link", { name: "Runners" }).click();
+    await a.page.getByRole("link", { name: "Runners", exact: true }).click();
     const runnerCard = a.page.getByRole("article", { name: "ui-runner" });
     await runnerCard.getByText("Online", { exact: true }).waitFor();
     for (const key of ["command:slow", "command:medium", "command:bulk"]) await runnerCard.getByText(key, { exact: true }).waitFor();
     await screenshot(a.page, "runners");
+  });
+
+  it("edits an issue's description, priority and labels and adds a sub-issue; the other browser's board follows", async () => {
+    const { body } = await cp.api.post<{ issue: { id: string } }>("/issues", { title: "Tidy the settings screen", status: "todo" });
+    await b.page.goto(`${cp.url}/w/${cp.workspaceId}/board`);
+    await card(b.page, "Tidy the settings screen").waitFor();
+    await a.page.goto(`${cp.url}/w/${cp.workspaceId}/issues/${body.issue.id}`);
+    await a.page.getByRole("button", { name: "Edit description" }).click();
+    await a.page.getByLabel("Description (Markdown)").fill("## Steps\n\n- group the **toggles**\n- drop the dead links");
+    await a.page.getByRole("button", { name: "Save", exact: true }).click();
+    await a.page.locator(".description").getByRole("heading", { name: "Steps" }).waitFor();
+    await a.page.getByLabel("Priority", { exact: true }).selectOption("high");
+    await a.page.getByLabel("Add a label").fill("ui");
+    await a.page.keyboard.press("Enter");
+    await a.page.getByLabel("New sub-issue title").fill("Group the toggles");
+    await a.page.keyboard.press("Enter");
+    await a.page.locator(".sub-issues").getByRole("link", { name: "Group the toggles" }).waitFor();
+    const other = card(b.page, "Tidy the settings screen");
+    await other.getByText("ui", { exact: true }).waitFor({ timeout: 10_000 });
+    await other.getByRole("img", { name: "High priority" }).waitFor();
+    await card(b.page, "Group the toggles").waitFor();
+    const stored = (await cp.api.get<{ issue: { body: string; priority: string; labels: string[] }; children: { title: string }[] }>(`/issues/${body.issue.id}`)).body;
+    expect(stored.issue).toMatchObject({ priority: "high", labels: ["ui"], body: "## Steps\n\n- group the **toggles**\n- drop the dead links" });
+    expect(stored.children.map((c) => c.title)).toEqual(["Group the toggles"]);
+  });
+
+  it("switches workspaces: the board shows the other workspace's issues only", async () => {
+    const made = await fetch(`${cp.url}/api/v1/workspaces`, { method: "POST", headers: { authorization: `Bearer ${cp.adminToken}`, "content-type": "application/json" }, body: JSON.stringify({ name: "Side Project", slug: "side-project" }) });
+    const other = ((await made.json()) as { workspace: { id: string } }).workspace.id;
+    await cp.api.in(other).post("/issues", { title: "Only in the side project" });
+    await a.page.goto(`${cp.url}/w/${cp.workspaceId}/board`);
+    await a.page.getByLabel("Workspace").selectOption({ label: "Side Project (owner)" });
+    await card(a.page, "Only in the side project").waitFor();
+    expect(a.page.url()).toBe(`${cp.url}/w/${other}/board`);
+    expect(await card(a.page, "Review A").count()).toBe(0);
+    await a.page.getByLabel("Workspace").selectOption({ label: "default (owner)" });
+    await card(a.page, "Review A").waitFor();
+    expect(await card(a.page, "Only in the side project").count()).toBe(0);
   });
 
   it("fits a laptop screen and names every control, on the board and on an issue", async () => {
@@ -259,7 +297,7 @@ describe("the dashboard", () => {
         .map((el) => el.outerHTML.slice(0, 120))`);
     await a.page.setViewportSize({ width: 1280, height: 800 });
     try {
-      await a.page.getByRole("link", { name: "Board" }).click();
+      await a.page.getByRole("link", { name: "Board", exact: true }).click();
       await card(a.page, "Review A").waitFor();
       expect(await unnamed()).toEqual([]);
       // The page itself never scrolls sideways: the board scrolls within its own area.

@@ -190,10 +190,10 @@ describe("the dashboard", () => {
     await transcript.evaluate((el) => (el.scrollTop = 0));
     await transcript.getByText("line 1", { exact: true }).waitFor();
     // The success moves the issue to review and leaves a result comment, both shown without a reload.
-    await expect.poll(() => a.page.getByLabel("Status", { exact: true }).inputValue(), { timeout: 15_000 }).toBe("in_review");
-    await a.page.getByRole("article", { name: "Comment by Steady Bot" }).waitFor({ timeout: 15_000 });
+    await expect.poll(() => a.page.getByLabel("Status", { exact: true }).inputValue(), { timeout: 25_000 }).toBe("in_review");
+    await a.page.getByRole("article", { name: "Comment by Steady Bot" }).waitFor({ timeout: 25_000 });
     await screenshot(a.page, "issue");
-  });
+  }, 120_000);
 
   it("keeps a 10,000-line transcript virtualized: few rows in the page, both ends reachable", async () => {
     const { body } = await cp.api.post<{ issue: { id: string } }>("/issues", { title: "A very long run", assignee: { agentId: agents.bulk } });
@@ -207,7 +207,7 @@ describe("the dashboard", () => {
     await transcript.getByText("line 1", { exact: true }).waitFor();
     expect(await transcript.locator(".vrow").count()).toBeLessThan(200);
     await screenshot(a.page, "transcript-10k");
-  });
+  }, 120_000);
 
   it("renders Markdown without letting it inject markup", async () => {
     const body = "# Plan\n\n**Bold** and [safe](https://example.com) and [bad](javascript:alert(1))\n\n<img src=x onerror=\"window.pwned=1\">";

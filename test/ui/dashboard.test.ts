@@ -140,7 +140,14 @@ describe("the dashboard", () => {
     await a.page.keyboard.press("Enter");
     await expect.poll(() => box.inputValue()).toBe("Please look again @Steady-Bot ");
     await a.page.getByRole("button", { name: "Comment", exact: true }).click();
-    await b.page.getByRole("article", { name: "Comment by admin" }).getByText("Please look again").waitFor({ timeout: 10_000 });
+    const posted = b.page.getByRole("article", { name: "Comment by admin" }).filter({ hasText: "Please look again" });
+    await posted.waitFor({ timeout: 10_000 });
+    // A reply from the other browser sits under the comment it answers, in both browsers.
+    await posted.getByRole("button", { name: "Reply" }).click();
+    await posted.getByLabel("Reply").fill("On it.");
+    await posted.getByRole("button", { name: "Reply" }).click();
+    const thread = a.page.getByRole("article", { name: "Comment by admin" }).filter({ hasText: "Please look again" });
+    await thread.getByRole("article").getByText("On it.").waitFor({ timeout: 10_000 });
     // The mention started a run of that agent: it shows up in the run panel by itself.
     await expect.poll(() => a.page.getByRole("combobox", { name: "Run" }).locator("option").allTextContents(), { timeout: 20_000 }).toEqual(
       expect.arrayContaining([expect.stringContaining("Steady Bot")]),

@@ -16,7 +16,10 @@ function mentionAt(text: string, caret: number): { start: number; query: string 
   return m ? { start: caret - m[2]!.length - 1, query: m[2]!.toLowerCase() } : null;
 }
 
-export function CommentBox({ workspaceId, issueId, onPosted }: { workspaceId: string; issueId: string; onPosted: (c: Comment) => void }) {
+export function CommentBox(p: { workspaceId: string; issueId: string; onPosted: (c: Comment) => void; parentId?: string; onCancel?: () => void }) {
+  const { workspaceId, issueId, onPosted } = p;
+  // A reply box is one of several on the page: its ids must not clash with the main box's.
+  const idSuffix = p.parentId ? `-${p.parentId}` : "";
   const [text, setText] = useState("");
   const [mention, setMention] = useState<{ start: number; query: string } | null>(null);
   const [active, setActive] = useState(0);
@@ -46,7 +49,7 @@ export function CommentBox({ workspaceId, issueId, onPosted }: { workspaceId: st
     if (!text.trim() || busy) return;
     setBusy(true);
     try {
-      const { comment } = await wsApi<{ comment: Comment }>(workspaceId, "POST", `/issues/${issueId}/comments`, { body: text });
+      const { comment } = await wsApi<{ comment: Comment }>(workspaceId, "POST", `/issues/${issueId}/comments`, { body: text, ...(p.parentId ? { parentId: p.parentId } : {}) });
       onPosted(comment);
       setText("");
       setError(null);
@@ -59,19 +62,19 @@ export function CommentBox({ workspaceId, issueId, onPosted }: { workspaceId: st
 
   return (
     <form class="comment-box" onSubmit={submit}>
-      <label class="sr-only" for="comment-input">
-        Comment
+      <label class="sr-only" for={`comment-input${idSuffix}`}>
+        {p.parentId ? "Reply" : "Comment"}
       </label>
       <div class="mention-anchor">
         <textarea
-          id="comment-input"
+          id={`comment-input${idSuffix}`}
           ref={area}
-          rows={3}
-          placeholder="Leave a comment… @ to mention an agent, ⌘/Ctrl+Enter to send"
+          rows={p.parentId ? 2 : 3}
+          placeholder={`${p.parentId ? "Reply" : "Leave a comment"}… @ to mention an agent, ⌘/Ctrl+Enter to send`}
           value={text}
           aria-autocomplete="list"
-          aria-controls={open ? "mention-list" : undefined}
-          aria-activedescendant={open ? `mention-${active}` : undefined}
+          aria-controls={open ? `mention-list${idSuffix}` : undefined}
+          aria-activedescendant={open ? `mention${idSuffix}-${active}` : undefined}
           onInput={(e) => track(e.currentTarget)}
           onClick={(e) => track(e.currentTarget)}
           onKeyDown={(e) => {
@@ -88,11 +91,11 @@ export function CommentBox({ workspaceId, issueId, onPosted }: { workspaceId: st
           }}
         />
         {open && (
-          <ul id="mention-list" class="menu mention-list" role="listbox" aria-label="Agents">
+          <ul id={`mention-list${idSuffix}`} class="menu mention-list" role="listbox" aria-label="Agents">
             {options.map((a, i) => (
               <li
                 key={a.id}
-                id={`mention-${i}`}
+                id={`mention${idSuffix}-${i}`}
                 role="option"
                 aria-selected={i === active}
                 onMouseDown={(e) => {
@@ -112,8 +115,13 @@ export function CommentBox({ workspaceId, issueId, onPosted }: { workspaceId: st
         </p>
       )}
       <div class="row end">
+        {p.onCancel && (
+          <button type="button" class="button ghost small" onClick={p.onCancel}>
+            Cancel
+          </button>
+        )}
         <button type="submit" class="button primary small" disabled={busy || !text.trim()}>
-          {busy ? "Sending…" : "Comment"}
+          {busy ? "Sending…" : p.parentId ? "Reply" : "Comment"}
         </button>
       </div>
     </form>

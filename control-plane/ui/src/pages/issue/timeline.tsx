@@ -2,6 +2,7 @@
  * The issue's thread: comments (Markdown) and activity (who changed what, runs started and ended)
  * in time order, then the composer. Replies (`parentId`) sit under the comment they answer.
  */
+import { useState } from "preact/hooks";
 import { Avatar } from "../../components/avatar";
 import { Markdown } from "../../components/markdown";
 import { ago, humanize } from "../../lib/format";
@@ -56,6 +57,7 @@ export function describeActivity(a: Activity): string {
 type Entry = { at: number; comment: Comment } | { at: number; activity: Activity };
 
 export function Timeline(p: { workspaceId: string; issue: Issue; comments: Comment[]; activity: Activity[]; onPosted: (c: Comment) => void }) {
+  const [replying, setReplying] = useState<string | null>(null);
   const replies = new Map<string, Comment[]>();
   for (const c of p.comments) if (c.parentId) replies.set(c.parentId, [...(replies.get(c.parentId) ?? []), c]);
   const entries: Entry[] = [
@@ -75,6 +77,23 @@ export function Timeline(p: { workspaceId: string; issue: Issue; comments: Comme
       </header>
       <Markdown source={c.body} />
       {(replies.get(c.id) ?? []).map(renderComment)}
+      {!c.parentId &&
+        (replying === c.id ? (
+          <CommentBox
+            workspaceId={p.workspaceId}
+            issueId={p.issue.id}
+            parentId={c.id}
+            onCancel={() => setReplying(null)}
+            onPosted={(reply) => {
+              setReplying(null);
+              p.onPosted(reply);
+            }}
+          />
+        ) : (
+          <button type="button" class="button ghost small reply" onClick={() => setReplying(c.id)}>
+            Reply
+          </button>
+        ))}
     </article>
   );
 

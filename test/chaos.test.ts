@@ -17,7 +17,7 @@ it(`loses and duplicates nothing under runner kills, cut sockets, restarts and b
   console.log(formatReport(report));
   expect(report.problems).toEqual([]);
   expect({ lost: report.lost, duplicates: report.duplicates, outOfOrder: report.outOfOrder, stuck: report.stuck }).toEqual({ lost: 0, duplicates: 0, outOfOrder: 0, stuck: 0 });
-  expect(report.tasks).toBeGreaterThan(10);
+  expect(report.tasks).toBeGreaterThanOrEqual(5);
   // Every kind ran (the first faults go through them all), and each bad client was dealt with.
   for (const kind of FAULT_KINDS) expect(report.faults[kind], kind).toBeGreaterThan(0);
   expect(report.badSocketsClosed).toBe(report.badSockets);

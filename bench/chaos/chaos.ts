@@ -138,11 +138,21 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const first = [...FAULT_KINDS].sort(() => rng.next() - 0.5);
       // Faults on viewers and tasks need one to exist.
       while (tasks.size === 0 && Date.now() < until) await sleep(100);
-      while (Date.now() < until) {
+      // The first round may outlast the window on a slow machine (a restart can take seconds), but
+      // not by more than 30 s: every kind runs whatever the timing.
+      const firstRoundBy = until + 30_000;
+      while (Date.now() < until || (first.length > 0 && Date.now() < firstRoundBy)) {
         await sleep(rng.int(o.faultEveryMs[0], o.faultEveryMs[1]));
-        if (Date.now() >= until) break;
-        const kind = first.shift() ?? rng.weighted<FaultKind>({ "runner SIGKILL": 3, "socket cut": 3, "control-plane restart": 1, "slow viewer": 2, "malformed flood": 2, "skewed webhook": 2 });
-        const done = (await inject(kind)) ?? (await inject("socket cut"));
+        if (Date.now() >= until && first.length === 0) break;
+        const planned = first.shift();
+        const kind = planned ?? rng.weighted<FaultKind>({ "runner SIGKILL": 3, "socket cut": 3, "control-plane restart": 1, "slow viewer": 2, "malformed flood": 2, "skewed webhook": 2 });
+        let done = await inject(kind);
+        // Not possible right now (say, a second runner is still restarting): cut a socket instead,
+        // and try a first-round kind again later.
+        if (!done) {
+          if (planned) first.push(planned);
+          done = await inject("socket cut");
+        }
         if (done) report.faults[done] += 1;
       }
     })();

@@ -45,8 +45,14 @@ export class Cluster {
       runners.push({ name, dataDir: mkdtempSync(join(tmpdir(), `multica-${name}-`)), proxy: await startTcpProxy(cp.port), proc: null, starts: 0 });
     }
     const cluster = new Cluster(cp, token, runners, opts.commands, opts.concurrency);
-    for (const r of runners) cluster.launch(r);
-    await Promise.all(runners.map((r) => r.proc!.waitForLog(/welcome/, 60_000)));
+    try {
+      for (const r of runners) cluster.launch(r);
+      await Promise.all(runners.map((r) => r.proc!.waitForLog(/welcome/, 60_000)));
+    } catch (err) {
+      // The caller never gets the cluster: tear down what was started here.
+      await cluster.stop();
+      throw err;
+    }
     return cluster;
   }
 

@@ -15,6 +15,7 @@ export class PollingRunner {
   /** When each task was handed over, by task id (this machine's clock, ms). */
   readonly claimedAt = new Map<string, number>();
   polls = 0;
+  failedPolls = 0;
   private stopped = false;
   private readonly loop: Promise<void>;
   /** Ends the wait for the next poll early when stopping. */
@@ -38,7 +39,8 @@ export class PollingRunner {
         this.wake = () => (clearTimeout(timer), resolve());
       });
       if (this.stopped) break;
-      await this.poll();
+      // A failed poll (the control plane going away at the end of a run) waits for the next one.
+      await this.poll().catch(() => (this.failedPolls += 1));
     }
   }
 

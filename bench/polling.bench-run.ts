@@ -58,9 +58,14 @@ it("push dispatch vs polling at 3 s and 30 s", async () => {
 
   const poll3 = new PollingRunner(cp.url, token, "command:poll3", 3_000);
   const poll30 = new PollingRunner(cp.url, token, "command:poll30", 30_000);
-  const [sent3, sent30] = await Promise.all([arrivals("command:poll3", 60, 15_000), arrivals("command:poll30", 40, 30_000)]);
-  const [l3, l30] = await Promise.all([claimLatencies(sent3, poll3.claimedAt, 10_000), claimLatencies(sent30, poll30.claimedAt, 40_000)]);
-  await Promise.all([poll3.stop(), poll30.stop()]);
+  let l3: number[];
+  let l30: number[];
+  try {
+    const [sent3, sent30] = await Promise.all([arrivals("command:poll3", 60, 15_000), arrivals("command:poll30", 40, 30_000)]);
+    [l3, l30] = await Promise.all([claimLatencies(sent3, poll3.claimedAt, 10_000), claimLatencies(sent30, poll30.claimedAt, 40_000)]);
+  } finally {
+    await Promise.all([poll3.stop(), poll30.stop()]);
+  }
   const p3 = summarize(l3);
   const p30 = summarize(l30);
 
@@ -75,4 +80,5 @@ it("push dispatch vs polling at 3 s and 30 s", async () => {
   results.value("p50 ratio, poll 30 s / push", ratio(p30, push), "×");
   results.value("expected ratio, poll 30 s (15,000 ms) / push p50", 15_000 / push.p50, "×");
   expect(l3.every(Number.isFinite) && l30.every(Number.isFinite)).toBe(true);
+  expect(poll3.failedPolls + poll30.failedPolls).toBe(0);
 }, 180_000);

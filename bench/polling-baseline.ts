@@ -55,15 +55,18 @@ export class PollingRunner {
       this.claimedAt.set(m.taskId, nowMs());
       assigned.push({ taskId: m.taskId, attempt: m.attempt });
     });
-    const probe = newId("task");
-    await r.hello(`rnr_poll${this.intervalMs}`, [this.runtime], 64);
-    // Frames are handled in order: the probe's answer comes after every assignment of the hello.
-    r.send({ type: "task.claim", taskId: probe });
-    await r.next((m) => m.type === "claim.result" && m.taskId === probe);
-    for (const a of assigned) completeAt(r, a.taskId, a.attempt);
-    await Promise.all(assigned.map((a) => r.next((m) => m.type === "report.ack" && m.taskId === a.taskId)));
-    r.close();
-    await r.closed;
+    try {
+      const probe = newId("task");
+      await r.hello(`rnr_poll${this.intervalMs}`, [this.runtime], 64);
+      // Frames are handled in order: the probe's answer comes after every assignment of the hello.
+      r.send({ type: "task.claim", taskId: probe });
+      await r.next((m) => m.type === "claim.result" && m.taskId === probe);
+      for (const a of assigned) completeAt(r, a.taskId, a.attempt);
+      await Promise.all(assigned.map((a) => r.next((m) => m.type === "report.ack" && m.taskId === a.taskId)));
+    } finally {
+      r.close();
+      await r.closed;
+    }
   }
 
   async stop(): Promise<void> {

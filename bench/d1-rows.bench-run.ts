@@ -67,7 +67,7 @@ it("rows written per task lifecycle", async () => {
   const before = await counter.settled();
   for (const issueId of issues.slice(5)) await run(issueId);
   const after = await counter.settled();
-  perLifecycle = total(after) / n - total(before) / n;
+  perLifecycle = (total(after) - total(before)) / n;
   results.value("rows written per task lifecycle", perLifecycle, "rows");
   for (const [key, rows] of difference(after, before).slice(0, 10)) results.value(`  per lifecycle: ${key}`, rows / n, "rows");
   expect(perLifecycle).toBeGreaterThan(0);

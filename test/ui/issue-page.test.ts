@@ -44,12 +44,19 @@ describe("the dashboard's issue page", () => {
     const issue = await w.issueByTitle("Make the login page faster");
     // D1 mirrors the run's end a moment after the Durable Object decided it.
     await waitFor(async () => (await w.cp.api.get<{ tasks: { status: string }[] }>(`/issues/${issue!.id}`)).body.tasks.some((t) => t.status === "cancelled"), 10_000, "the cancelled run in the issue's tasks");
+
+    // Rerun starts a new run of the same agent; the panel follows it, and it cancels too.
+    await w.a.page.getByRole("button", { name: "Rerun" }).click();
+    await expect.poll(() => w.a.page.getByRole("combobox", { name: "Run" }).locator("option").count(), { timeout: 20_000 }).toBe(2);
+    await w.a.page.getByRole("region", { name: "Transcript" }).getByText("line 3", { exact: true }).waitFor({ timeout: 20_000 });
+    await w.a.page.getByRole("button", { name: "Cancel run" }).click();
+    await expect.poll(() => w.a.page.getByTestId("run-status").textContent(), { timeout: 20_000 }).toBe("Cancelled");
   });
 
   it("mentions an agent with autocomplete, and the comment shows in both browsers", async () => {
     const issue = await w.issueByTitle("Make the login page faster");
     await w.b.page.goto(`${w.cp.url}/w/${w.cp.workspaceId}/issues/${issue!.id}`);
-    const box = w.a.page.getByLabel("Comment");
+    const box = w.a.page.getByRole("textbox", { name: "Comment" });
     await box.click();
     await box.pressSequentially("Please look again @stea");
     await w.a.page.getByRole("option", { name: "@Steady-Bot" }).waitFor();

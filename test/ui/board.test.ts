@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { waitFor } from "../helpers/control-plane";
-import { card, column, signIn } from "./browser";
+import { card, column, screenshot, signIn } from "./browser";
 import { startWorld, type World } from "./world";
 
 let w: World;
@@ -26,6 +26,7 @@ describe("the dashboard's board", () => {
     await w.a.page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => w.a.page.getByRole("alert").textContent()).toContain("invalid or revoked token");
     expect(await w.a.page.getByText(".multica/admin.json").count()).toBe(1);
+    await screenshot(w.a.page, "sign-in");
 
     await signIn(w.a.page, w.cp.url, w.cp.adminToken);
     const [cookie] = (await w.a.context.cookies()).filter((c) => c.name === "multica_session");

@@ -142,4 +142,17 @@ describe("the dashboard's board", () => {
     expect(res.status).toBe(401);
     expect([...w.a.errors, ...w.b.errors]).toEqual([]);
   });
+
+  it("sends a browser back to sign-in when its session is revoked elsewhere, at its next request", async () => {
+    await w.a.page.goto(`${w.cp.url}/w/${w.cp.workspaceId}/board`);
+    await card(w.a.page, "Review A").waitFor();
+    const tokens = (await w.cp.api.get<{ tokens: { id: string; name: string; revokedAt: number | null }[] }>("/tokens")).body.tokens;
+    for (const t of tokens.filter((t) => t.name === "dashboard session" && t.revokedAt === null)) await w.cp.api.delete(`/tokens/${t.id}`);
+    // No reload: the next thing this browser asks of the API is refused, and it shows sign-in.
+    await w.a.page.getByRole("button", { name: "New issue in Todo" }).click();
+    await w.a.page.getByLabel("New issue title in Todo").fill("Never stored");
+    await w.a.page.keyboard.press("Enter");
+    await w.a.page.getByLabel("Access token").waitFor({ timeout: 10_000 });
+    expect(new URL(w.a.page.url()).pathname).toBe("/signin");
+  });
 });

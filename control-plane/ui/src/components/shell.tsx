@@ -4,7 +4,7 @@
  */
 import type { ComponentChildren } from "preact";
 import { navigate, path } from "../lib/router";
-import { closeWorkspace, liveState } from "../state/board";
+import { liveState } from "../state/board";
 import { signOut, user, workspaces } from "../state/session";
 
 const SECTIONS = [
@@ -61,10 +61,7 @@ export function Shell({ workspaceId, children }: { workspaceId: string; children
           <button
             type="button"
             class="button ghost small"
-            onClick={async () => {
-              closeWorkspace();
-              await signOut();
-            }}
+            onClick={() => void signOut()}
           >
             Sign out
           </button>

@@ -5,6 +5,7 @@
 import { signal } from "@preact/signals";
 import { api, ApiFailure, setUnauthorizedHandler } from "../lib/api";
 import type { User, Workspace } from "../lib/types";
+import { closeWorkspace } from "./board";
 
 /** undefined while the first check runs; null when nobody is signed in. */
 export const user = signal<User | null | undefined>(undefined);
@@ -12,7 +13,10 @@ export const workspaces = signal<Workspace[]>([]);
 /** Why the last check of the session failed for a reason other than "signed out". */
 export const sessionError = signal<string | null>(null);
 
+// The session ended under us (expired, revoked, signed out elsewhere): stop the live feed too,
+// or it would keep knocking with a cookie that no longer works.
 setUnauthorizedHandler(() => {
+  closeWorkspace();
   user.value = null;
 });
 
@@ -45,6 +49,7 @@ export async function signIn(token: string): Promise<void> {
 }
 
 export async function signOut(): Promise<void> {
+  closeWorkspace();
   try {
     await api("DELETE", "/session");
   } finally {

@@ -63,7 +63,7 @@ export function IssueCard(props: { issue: Issue; href: string; run: LiveRun | un
           </svg>
         </MenuButton>
       </div>
-      <a class="card-title" href={props.href} aria-keyshortcuts="Alt+ArrowLeft Alt+ArrowRight Alt+ArrowUp Alt+ArrowDown">
+      <a class="card-title" href={props.href} title="Open · Alt+←/→ moves to another column, Alt+↑/↓ reorders" aria-keyshortcuts="Alt+ArrowLeft Alt+ArrowRight Alt+ArrowUp Alt+ArrowDown">
         {issue.title}
       </a>
       <div class="card-meta">

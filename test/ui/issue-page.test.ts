@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/control-plane";
-import { card, screenshot, signIn } from "./browser";
+import { card, column, screenshot, signIn } from "./browser";
 import { startWorld, type World } from "./world";
 
 let w: World;
@@ -41,6 +41,11 @@ describe("the dashboard's issue page", () => {
     await expect.poll(() => w.a.page.getByTestId("run-status").textContent(), { timeout: 20_000 }).toBe("Cancelled");
     await w.a.page.getByRole("button", { name: "Rerun" }).waitFor();
     await card(w.b.page, "Make the login page faster").getByText("Running").waitFor({ state: "detached", timeout: 10_000 });
+    // The end of the run, once mirrored, is pushed like any change: the issue goes back to Todo on
+    // the other browser's board, and the run's result comment shows on this page without a reload.
+    await column(w.b.page, "Todo").locator(".card", { hasText: "Make the login page faster" }).waitFor({ timeout: 10_000 });
+    await w.a.page.getByRole("article", { name: "Comment by Fixer Bot" }).getByText("cancelled by a member").waitFor({ timeout: 10_000 });
+    expect(await w.a.page.getByLabel("Status", { exact: true }).inputValue()).toBe("todo");
     const issue = await w.issueByTitle("Make the login page faster");
     // D1 mirrors the run's end a moment after the Durable Object decided it.
     await waitFor(async () => (await w.cp.api.get<{ tasks: { status: string }[] }>(`/issues/${issue!.id}`)).body.tasks.some((t) => t.status === "cancelled"), 10_000, "the cancelled run in the issue's tasks");

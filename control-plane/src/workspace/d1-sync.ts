@@ -11,6 +11,7 @@ import { and, inArray, like, sql } from "drizzle-orm";
 import { createDb, schema } from "../db/client";
 import { pendingTokenStatements, revokeTokenStatement } from "./agent-tokens";
 import { type AttemptState, wasParked } from "./task-machine";
+import type { RunEndWrite } from "./run-end-news";
 import type { TaskStore } from "./task-store";
 
 /** Events per transcript row, and an upper bound on the row's JSON size. */
@@ -76,16 +77,18 @@ const ISSUE_STATUS_AFTER: Partial<Record<AttemptState["status"], "done" | "in_re
 };
 
 /**
- * Writes one batch to D1. Returns what was flushed so the caller can clear it; throws on D1
- * failure (nothing is cleared then, and the next flush writes it again).
+ * Writes one batch to D1 and clears what it wrote from the store; throws on D1 failure (nothing
+ * is cleared then, and the next flush writes it again). Returns the run ends it wrote, for the
+ * caller to tell the boards (run-end-news.ts).
  */
-export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: string, now: number) {
+export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: string, now: number): Promise<RunEndWrite[]> {
   const db = createDb(d1);
   const attempts = store.dirtyAttempts(200);
   const runners = store.dirtyRunners();
   const pending = store.pendingEvents();
   const statements: BatchItem<"sqlite">[] = [];
   const posted = new Set<AttemptState>();
+  const ended: RunEndWrite[] = [];
   // Tokens first: an attempt that ended in this same batch then finds its token to revoke.
   const tokens = await pendingTokenStatements(db, store, workspaceId);
   statements.push(...tokens.statements);
@@ -112,25 +115,24 @@ export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: s
       const runnerName = a.runnerId ? (store.getRunner(a.runnerId)?.name ?? null) : null;
       // A successful run whose agent already commented (through its MCP tools) has said its piece;
       // any other ending is always reported.
-      if (!(a.status === "succeeded" && spoke.has(a.taskId))) {
-        statements.push(
-          db.insert(schema.comments).values({
-            id: `cmt_${a.taskId.slice(4)}a${a.attempt}`, issueId: a.issueId, author: `agent:${a.agentId}`,
-            body: resultComment(a, a.summary, runnerName), taskId: a.taskId, createdAt: a.endedAt,
-          }).onConflictDoNothing(),
-        );
-      }
+      const comment = a.status === "succeeded" && spoke.has(a.taskId) ? null : {
+        id: `cmt_${a.taskId.slice(4)}a${a.attempt}`, issueId: a.issueId, author: `agent:${a.agentId}`,
+        body: resultComment(a, a.summary, runnerName), parentId: null, taskId: a.taskId, createdAt: a.endedAt,
+      };
+      if (comment) statements.push(db.insert(schema.comments).values(comment).onConflictDoNothing());
       // The run's outcome in the issue's activity log (one row per attempt, whatever the retries of this flush).
       const failure = a.failure ? { failure: a.failure.kind } : {};
-      statements.push(db.insert(schema.activities).values({
+      const activity = {
         id: `act_end_${a.taskId.slice(a.taskId.indexOf("_") + 1)}a${a.attempt}`, workspaceId, issueId: a.issueId, actor: `agent:${a.agentId}`,
-        kind: "run_ended", data: { taskId: a.taskId, attempt: a.attempt, status: a.status, ...failure }, createdAt: a.endedAt,
-      }).onConflictDoNothing());
+        kind: "run_ended" as const, data: { taskId: a.taskId, attempt: a.attempt, status: a.status, ...failure }, createdAt: a.endedAt,
+      };
+      statements.push(db.insert(schema.activities).values(activity).onConflictDoNothing());
       // A parked or retried attempt leaves the issue in progress: the task is not over.
       const after = ISSUE_STATUS_AFTER[a.status] ?? (a.status === "lost" && a.attempt >= a.maxAttempts ? "blocked" : null);
       // Agents allowed to close their issues (agent.canClose) finish them as done.
       const next = wasParked(a) ? null : after === "in_review" && store.payload(a.taskId)?.canClose ? "done" : after;
       if (next) statements.push(db.update(schema.issues).set({ status: next, updatedAt: now }).where(sql`${schema.issues.id} = ${a.issueId}`));
+      ended.push({ issueId: a.issueId, comment, activity, status: next });
       statements.push(revokeTokenStatement(db, a, now));
       posted.add(a);
     }
@@ -160,7 +162,7 @@ export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: s
     }
   }
 
-  if (statements.length === 0) return;
+  if (statements.length === 0) return [];
   const [first, ...rest] = statements;
   await db.batch([first!, ...rest]);
 
@@ -171,6 +173,7 @@ export async function flushToD1(d1: D1Database, store: TaskStore, workspaceId: s
   }));
   store.deletePendingEvents([...flushedEvents.values()]);
   store.dropAgentTokens(tokens.flushed);
+  return ended;
 }
 
 /** Tasks (of `taskIds`) whose agent posted a comment itself while running. */

@@ -8,6 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AttemptView, BoardEvent } from "@multica/shared";
 import { CloseCode, parseFrame, PING_FRAME, PONG_FRAME, RunnerMessage } from "@multica/shared";
+import { createDb } from "../db/client";
 import { readConfig, type Env } from "../env";
 import type { RpcError } from "../errors";
 import type { OutboundChange } from "../triggers/outbound-events";
@@ -15,6 +16,7 @@ import { OutboundQueue, type QueuedDelivery } from "../triggers/outbound-queue";
 import { OutboundSender } from "../triggers/outbound-sender";
 import { closeQuietly, readAttachment, sendJson, writeAttachment } from "./attachments";
 import { flushToD1 } from "./d1-sync";
+import { type RunEndWrite, runEndEvents } from "./run-end-news";
 import { BOARD_TAG, Fanout, viewerTag } from "./fanout";
 import { RunnerSession } from "./runner-session";
 import { ScheduleClock } from "./schedule-clock";
@@ -330,13 +332,24 @@ export class WorkspaceDO extends DurableObject<Env> {
     if (this.syncing || this.fanout.busy) return this.scheduleSync(SYNC_DELAY_MS);
     this.syncing = true;
     try {
-      await flushToD1(this.env.DB, this.store, this.workspaceId, Date.now());
+      const ended = await flushToD1(this.env.DB, this.store, this.workspaceId, Date.now());
+      if (ended.length > 0) this.ctx.waitUntil(this.announceRunEnds(ended));
       if (this.store.hasDirty()) this.scheduleSync(SYNC_DELAY_MS);
     } catch (err) {
       this.log("D1 mirror failed; will retry", err);
       this.scheduleSync(SYNC_RETRY_MS);
     } finally {
       this.syncing = false;
+    }
+  }
+
+  /** Tells the boards what a run's end changed once it is in D1 (run-end-news.ts); never throws. */
+  private async announceRunEnds(ended: RunEndWrite[]): Promise<void> {
+    try {
+      for (const e of await runEndEvents(createDb(this.env.DB), this.workspaceId, ended)) this.fanout.board(e);
+    } catch (err) {
+      // Boards catch up on their next read; the change itself is stored.
+      this.log("run end not announced", err);
     }
   }
 

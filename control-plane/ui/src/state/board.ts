@@ -61,31 +61,9 @@ function putRun(run: LiveRun): void {
   runs.value = next;
 }
 
-/** Re-reads one issue (after a change the live feed does not carry). */
-export async function refreshIssue(id: string): Promise<void> {
-  const ws = workspaceId.value;
-  if (!ws) return;
-  try {
-    putIssue((await wsApi<{ issue: Issue }>(ws, "GET", `/issues/${id}`)).issue);
-  } catch (err) {
-    console.warn(`[board] could not re-read issue ${id}: ${describeError(err)}`);
-  }
-}
-
-/**
- * When a run ends, the control plane moves its issue (in review, blocked…) and writes the result
- * comment as it mirrors the run to D1, a moment later and without a live frame of its own: read
- * the issue again once that has happened (the mirror usually takes a fraction of a second, longer
- * on a busy or restarting control plane: later reads catch up then).
- */
-export const AFTER_RUN_MS = [800, 3000, 8000, 16000];
-
 function apply(m: BoardMessage): void {
   if (m.type === "issue.changed") putIssue(m.issue as unknown as Issue);
-  else if (m.type === "task.status") {
-    putRun(m.attempt);
-    if (!UNFINISHED.has(m.attempt.status)) for (const ms of AFTER_RUN_MS) setTimeout(() => void refreshIssue(m.attempt.issueId), ms);
-  }
+  else if (m.type === "task.status") putRun(m.attempt);
   for (const fn of listeners) fn(m);
 }
 

@@ -7,7 +7,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { describeError, wsApi } from "../../lib/api";
 import type { Activity, Comment, Issue, TaskRow } from "../../lib/types";
-import { AFTER_RUN_MS, issues, onLive, onResync, putIssue, UNFINISHED } from "../../state/board";
+import { issues, onLive, onResync, putIssue } from "../../state/board";
 import { IssueDescription } from "./issue-description";
 import { IssueProperties } from "./issue-properties";
 import { RunPanel } from "./run-panel";
@@ -25,12 +25,8 @@ export function IssuePage({ workspaceId, issueId }: { workspaceId: string; issue
   const [activity, setActivity] = useState<Activity[]>([]);
   const [error, setError] = useState<string | null>(null);
 
-  // Set by the effect below: re-reads the issue a few times as a finished run gets mirrored.
-  const [reloadAfterRun, setReloadAfterRun] = useState<() => void>(() => () => {});
-
   useEffect(() => {
     let alive = true;
-    let timers: ReturnType<typeof setTimeout>[] = [];
     const load = async () => {
       try {
         const [d, a] = await Promise.all([
@@ -46,17 +42,11 @@ export function IssuePage({ workspaceId, issueId }: { workspaceId: string; issue
         if (alive) setError(describeError(err));
       }
     };
-    // A run's result comment and outcome are written as it is mirrored, with no frame of their own.
-    const afterRun = () => {
-      for (const t of timers) clearTimeout(t);
-      timers = AFTER_RUN_MS.map((ms) => setTimeout(() => alive && void load(), ms));
-    };
-    setReloadAfterRun(() => afterRun);
     void load();
+    // Back from a drop: comments and activity sent meanwhile were missed.
     const offResync = onResync(() => void load());
     const off = onLive((m) => {
-      if (m.type === "task.status" && m.attempt.issueId === issueId && !UNFINISHED.has(m.attempt.status)) afterRun();
-      else if (m.type === "comment.added" && m.issueId === issueId) {
+      if (m.type === "comment.added" && m.issueId === issueId) {
         const c = m.comment as unknown as Comment;
         setDetail((d) => (d && !d.comments.some((x) => x.id === c.id) ? { ...d, comments: [...d.comments, c] } : d));
       } else if (m.type === "activity" && m.issueId === issueId) {
@@ -66,7 +56,6 @@ export function IssuePage({ workspaceId, issueId }: { workspaceId: string; issue
     });
     return () => {
       alive = false;
-      for (const t of timers) clearTimeout(t);
       off();
       offResync();
     };
@@ -105,7 +94,7 @@ export function IssuePage({ workspaceId, issueId }: { workspaceId: string; issue
         </nav>
         <IssueDescription issue={issue} />
         <SubIssues workspaceId={workspaceId} issue={issue} />
-        <RunPanel workspaceId={workspaceId} issue={issue} tasks={detail.tasks} onRunEnded={reloadAfterRun} />
+        <RunPanel workspaceId={workspaceId} issue={issue} tasks={detail.tasks} />
         <Timeline workspaceId={workspaceId} issue={issue} comments={detail.comments} activity={activity} onPosted={(c) => setDetail((d) => (d && !d.comments.some((x) => x.id === c.id) ? { ...d, comments: [...d.comments, c] } : d))} />
       </main>
       <IssueProperties issue={issue} />

@@ -39,7 +39,7 @@ function useRuns(issueId: string, initial: TaskRow[]): Run[] {
   return runs;
 }
 
-function RunView({ workspaceId, issue, run, onRunEnded }: { workspaceId: string; issue: Issue; run: Run; onRunEnded: () => void }) {
+function RunView({ workspaceId, issue, run }: { workspaceId: string; issue: Issue; run: Run }) {
   const t = useTranscript(workspaceId, run.taskId);
   const folds = useRef<OpenFolds>(new Set());
   const [busy, setBusy] = useState(false);
@@ -48,16 +48,6 @@ function RunView({ workspaceId, issue, run, onRunEnded }: { workspaceId: string;
   const tokens = t.attempts.reduce((n, a) => n + (a.usage ? a.usage.inputTokens + a.usage.outputTokens : 0), 0);
   const cost = t.attempts.reduce((n, a) => n + (a.usage?.costUsd ?? 0), 0);
   const took = latest?.startedAt ? (latest.endedAt ?? Date.now()) - latest.startedAt : null;
-  // The transcript's own stream may see the end when the board's feed was away: tell the page.
-  const seenRunning = useRef(false);
-  useEffect(() => {
-    if (!latest) return;
-    if (!over) seenRunning.current = true;
-    else if (seenRunning.current) {
-      seenRunning.current = false;
-      onRunEnded();
-    }
-  }, [latest?.status]);
 
   const act = async (what: "cancel" | "rerun") => {
     setBusy(true);
@@ -113,7 +103,7 @@ function RunView({ workspaceId, issue, run, onRunEnded }: { workspaceId: string;
   );
 }
 
-export function RunPanel({ workspaceId, issue, tasks, onRunEnded }: { workspaceId: string; issue: Issue; tasks: TaskRow[]; onRunEnded: () => void }) {
+export function RunPanel({ workspaceId, issue, tasks }: { workspaceId: string; issue: Issue; tasks: TaskRow[] }) {
   const runs = useRuns(issue.id, tasks);
   const [picked, setPicked] = useState<string | null>(null);
   // Follow the newest run unless one was picked by hand.
@@ -137,7 +127,7 @@ export function RunPanel({ workspaceId, issue, tasks, onRunEnded }: { workspaceI
           </label>
         )}
       </div>
-      {run ? <RunView key={run.taskId} workspaceId={workspaceId} issue={issue} run={run} onRunEnded={onRunEnded} /> : <p class="muted">No runs yet. Assign an agent to start one.</p>}
+      {run ? <RunView key={run.taskId} workspaceId={workspaceId} issue={issue} run={run} /> : <p class="muted">No runs yet. Assign an agent to start one.</p>}
     </section>
   );
 }

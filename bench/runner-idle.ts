@@ -3,7 +3,7 @@
  * (registered with the control plane), and what it costs while connected and idle — resident
  * memory and CPU (Linux /proc: utime + stime over a quiet window, heartbeats included).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { startRunner, type RunnerProcess } from "../test/helpers/runner-process";
 import { nowMs } from "./stats";
 
@@ -21,9 +21,11 @@ function rssBytes(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
 }
 
+/** Stops a probe runner and removes its data directory. */
 async function stop(runner: RunnerProcess): Promise<void> {
   runner.signal("SIGTERM");
   await runner.exited;
+  rmSync(runner.dataDir, { recursive: true, force: true });
 }
 
 /**

@@ -4,6 +4,7 @@
  * running, and what the runner adds per transcript event (line read → parsed → stored in the
  * outbox → sent → acknowledged).
  */
+import { rmSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startControlPlane, waitFor, type TaskResponse, type TestControlPlane } from "../test/helpers/control-plane";
@@ -23,6 +24,8 @@ beforeAll(async () => {
 afterAll(async () => {
   runner?.signal("SIGTERM");
   await runner?.exited;
+  // Its outbox holds the 20,000-line transcript: hundreds of MB left in the temp dir otherwise.
+  if (runner) rmSync(runner.dataDir, { recursive: true, force: true });
   await cp?.stop();
   results.save();
 });

@@ -5,7 +5,8 @@
  * and never throws. Shapes come from the recorded transcripts in
  * runner/test/fixtures/agent-transcripts/claude-*.jsonl.
  */
-import { type AgentEvent, MAX_EVENT_TEXT, type TokenUsage } from "@multica/shared";
+import { type AgentEvent, type TokenUsage } from "@multica/shared";
+import { cutText as cut, splitText } from "./line-parser";
 
 /** Longest id, tool name or raw type an event may carry (the AgentEvent schema's limit). */
 const MAX_ID = 200;
@@ -235,21 +236,3 @@ function toJson(value: unknown): string {
   }
 }
 
-/** Text in pieces of at most MAX_EVENT_TEXT, none splitting a surrogate pair. */
-function splitText(text: string): string[] {
-  const pieces: string[] = [];
-  let rest = text;
-  do {
-    const piece = cut(rest);
-    pieces.push(piece);
-    rest = rest.slice(piece.length);
-  } while (rest.length > 0);
-  return pieces;
-}
-
-/** Cuts text to `max` UTF-16 units without splitting a surrogate pair. */
-export function cut(text: string, max = MAX_EVENT_TEXT): string {
-  if (text.length <= max) return text;
-  const code = text.charCodeAt(max - 1);
-  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
-}

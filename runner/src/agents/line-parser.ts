@@ -62,6 +62,18 @@ export function cutText(text: string, max = MAX_EVENT_TEXT): string {
   return text.slice(0, end);
 }
 
+/** Text in pieces of at most `max` UTF-16 units, none splitting a surrogate pair: nothing is dropped. */
+export function splitText(text: string, max = MAX_EVENT_TEXT): string[] {
+  const pieces: string[] = [];
+  let rest = text;
+  do {
+    const piece = cutText(rest, max);
+    pieces.push(piece);
+    rest = rest.slice(piece.length);
+  } while (rest.length > 0);
+  return pieces;
+}
+
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }
@@ -86,9 +98,13 @@ export function parseJsonLine(line: string): { json: unknown } | null {
   }
 }
 
-/** A stdout line that is not JSON, as the transcript shows it: nothing when blank, else plain output. */
+/**
+ * A stdout line that is not JSON, as the transcript shows it: nothing when blank, else plain
+ * output. JSON-lines CLIs read lines longer than an event may carry (a line must be whole to
+ * parse), so a long one is split over several events.
+ */
 export function plainOutput(line: string): AgentEvent[] {
-  return line.trim() === "" ? [] : [{ kind: "output", stream: "stdout", text: line }];
+  return line.trim() === "" ? [] : splitText(line).map((text) => ({ kind: "output", stream: "stdout", text }));
 }
 
 export function rawEvent(type: string, json: unknown): AgentEvent {

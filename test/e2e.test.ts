@@ -181,16 +181,20 @@ describe("faults", () => {
     await first.waitForLog(/welcome/);
     const { taskId } = await cp.api.assignNew(["command:slow2"]);
     await waitFor(async () => (await cp.api.task(taskId)).body.task.lastSeq >= 3, 20_000, "output from attempt 1");
+    const killedAt = Date.now();
     first.signal("SIGKILL");
     await first.exited;
     const again = runner("e2e-restart", commands, cp.url, first.dataDir);
     await again.waitForLog(/welcome/);
+    const backAfterMs = Date.now() - killedAt;
     const task = await waitFor(async () => {
       const t = (await cp.api.task(taskId, "?limit=5000")).body;
       return t.attempts.length === 2 && t.task.status === "succeeded" ? t : null;
     }, 40_000, "attempt 2 to succeed");
     expect(task.attempts[0]).toMatchObject({ attempt: 1, status: "lost" });
-    expect(task.attempts[0]!.error).toMatch(/restart|reconnected without/);
+    // Back within the 3 s lease, the restarted runner's own report ends attempt 1; on a machine so
+    // loaded that the restart took longer, the lease had already expired: lost either way.
+    expect(task.attempts[0]!.error).toMatch(backAfterMs < 2500 ? /restart|reconnected without/ : /restart|reconnected without|stopped renewing its lease/);
     // Attempt 1's stored lines are a gap-free prefix: nothing it had stored was lost or repeated.
     const lines = outputLines(task, 1);
     expect(lines).toEqual(lines.map((_, i) => `line ${i + 1}`));

@@ -153,6 +153,6 @@ describe("the dashboard's board", () => {
     await w.a.page.getByLabel("New issue title in Todo").fill("Never stored");
     await w.a.page.keyboard.press("Enter");
     await w.a.page.getByLabel("Access token").waitFor({ timeout: 10_000 });
-    expect(new URL(w.a.page.url()).pathname).toBe("/signin");
+    await expect.poll(() => new URL(w.a.page.url()).pathname).toBe("/signin");
   });
 });

@@ -4,7 +4,7 @@
  * Used by the end-to-end tests and the benchmarks.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -55,7 +55,15 @@ export function startRunner(opts: {
   };
   child.stdout!.on("data", onData);
   child.stderr!.on("data", onData);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once("exit", (code, signal) => res({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    child.once("exit", (code, signal) => {
+      // HOME is the data dir, and probing the agent CLIs unpacks ~240 MB of Copilot into its
+      // .cache: gone with the process, or a suite run leaves gigabytes in /tmp. The rest stays
+      // for a restart on the same data dir.
+      rmSync(join(dataDir, ".cache"), { recursive: true, force: true });
+      res({ code, signal });
+    }),
+  );
   return {
     child,
     pid: child.pid!,

@@ -104,6 +104,60 @@ describe("task lifecycle over the protocol", () => {
     b.close();
   });
 
+  it("resumes a viewer with a per-attempt cursor: late events of a lost attempt that came after the retry's are replayed, nothing twice", async () => {
+    const ran = (v: Viewer) => v.received.flatMap((m) => (m.type === "task.event" ? [`${m.attempt}.${m.seq}`] : []));
+    const a = await RawRunner.connect(cp.url, runnerToken);
+    await a.hello("rnr_lateevt001", ["command:late"]);
+    const { taskId } = await cp.api.assignNew(["command:late"]);
+    await a.next((m) => m.type === "task.assign");
+    a.send({ type: "task.started", taskId, attempt: 1 });
+    a.send({ type: "task.events", taskId, attempt: 1, events: [ev(1, "a1"), ev(2, "a2"), ev(3, "a3")] });
+    await a.next((m) => m.type === "ack" && m.seq === 3);
+    const viewer = await Viewer.connect(cp.url, cp.workspaceId, cp.adminToken, taskId);
+    await viewer.next((m) => m.type === "task.event" && m.seq === 3);
+
+    // Attempt 1's runner is killed: the lease (2 s here) declares it lost and attempt 2 streams.
+    a.ws.terminate();
+    const b = await RawRunner.connect(cp.url, runnerToken);
+    await b.hello("rnr_lateevt002", ["command:late"]);
+    await b.next((m) => m.type === "task.assign", 10_000);
+    b.send({ type: "task.started", taskId, attempt: 2 });
+    b.send({ type: "task.events", taskId, attempt: 2, events: [ev(1, "b1"), ev(2, "b2")] });
+    await viewer.next((m) => m.type === "task.event" && m.attempt === 2 && m.seq === 2);
+    expect(ran(viewer)).toEqual(["1.1", "1.2", "1.3", "2.1", "2.2"]);
+    viewer.close();
+    await viewer.closed;
+
+    // While no viewer watches, attempt 1's runner comes back on its data directory and delivers the rest.
+    const back = await RawRunner.connect(cp.url, runnerToken);
+    await back.hello("rnr_lateevt001", ["command:late-nothing-else"]);
+    back.send({ type: "task.events", taskId, attempt: 1, events: [ev(3, "a3"), ev(4, "a4"), ev(5, "a5")] });
+    await back.next((m) => m.type === "ack" && m.attempt === 1 && m.seq === 5);
+
+    const resumed = await Viewer.connect(cp.url, cp.workspaceId, cp.adminToken, taskId, "&cursor=1:3,2:2");
+    expect(await resumed.next((m) => m.type === "replay.done")).toMatchObject({ replayed: 2 });
+    expect(ran(resumed)).toEqual(["1.4", "1.5"]);
+    expect(resumed.texts()).toEqual(["a4", "a5"]);
+    // Live frames follow the replay as usual.
+    b.send({ type: "task.events", taskId, attempt: 2, events: [ev(3, "b3")] });
+    await resumed.next((m) => m.type === "task.event" && m.attempt === 2 && m.seq === 3);
+    expect(ran(resumed)).toEqual(["1.4", "1.5", "2.3"]);
+
+    // The old single position still works, and shows why it is not enough: it skips attempt 1 whole.
+    const old = await Viewer.connect(cp.url, cp.workspaceId, cp.adminToken, taskId, "&attempt=2&after=2");
+    expect(await old.next((m) => m.type === "replay.done")).toMatchObject({ replayed: 1 });
+    expect(ran(old)).toEqual(["2.3"]);
+
+    // A malformed cursor is refused at the edge with a message that says the expected shape.
+    for (const bad of ["1:3;2:2", "1:3,1:4", "0:1", Array.from({ length: 101 }, (_, i) => `${i + 1}:1`).join(",")]) {
+      const r = await cp.api.get<{ error: { code: string; message: string } }>(`/tasks/${taskId}/stream?cursor=${encodeURIComponent(bad)}`);
+      expect(r.status, bad).toBe(400);
+      expect(r.body.error).toMatchObject({ code: "bad_request" });
+      expect(r.body.error.message).toMatch(/cursor/);
+    }
+    for (const c of [resumed, old, a, b, back]) c.close();
+  });
+
   it("gives a task to exactly one of 100 runners racing to claim it", async () => {
     const { taskId } = await cp.api.assignNew(["command:race"]);
     const runners = await Promise.all(Array.from({ length: 100 }, () => RawRunner.connect(cp.url, runnerToken)));

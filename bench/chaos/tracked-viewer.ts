@@ -1,26 +1,22 @@
 /**
  * A viewer of one task's live stream that behaves like a careful browser tab. When its socket
- * drops (control-plane restart, server close) it reconnects with a resume cursor and drops what
- * it already has by (attempt, seq) — receivers de-duplicate, as the protocol intends.
- *
- * The cursor is not simply the last event seen: a runner restarted on its data directory
- * delivers the rest of an attempt that was already declared lost, after the retry's events have
- * gone out (chaos found this). So the viewer resumes from the earliest attempt that has not ended
- * with a report, at the last seq it holds of it, and the overlap is dropped.
+ * drops (control-plane restart, server close) it reconnects with the stream's resume cursor — the
+ * last seq it holds of each attempt — and drops repeats by (attempt, seq), as the protocol intends.
+ * A single position ("the last event seen") would not do: a runner restarted on its data directory
+ * delivers the rest of an attempt already declared lost after the retry's events have gone out
+ * (chaos found this), and the per-attempt cursor replays those late events too.
  *
  * It records every new event in arrival order, and counts as faults what a correct stream never
  * does: a live (not replayed) duplicate, and an event that skips seqs within its attempt.
  * `pause()` makes it a slow viewer: it stops reading its socket while the stream goes on.
  */
 import WebSocket from "ws";
-import { parseViewerMessage, type AttemptView } from "@multica/shared";
+import { formatViewerCursor, parseViewerMessage } from "@multica/shared";
 
 export interface SeenEvent {
   attempt: number;
   seq: number;
 }
-
-const REPORTED: readonly string[] = ["succeeded", "failed", "cancelled"];
 
 export class TrackedViewer {
   /** New events, in arrival order. */
@@ -28,14 +24,13 @@ export class TrackedViewer {
   /** Connections that opened: 1 plus every reconnection. */
   connections = 0;
   pauses = 0;
-  /** Repeats inside a replay (the resume overlap): expected, dropped. */
+  /** Repeats inside a replay: the cursor should leave none; counted, dropped. */
   overlap = 0;
   /** Repeats on the live stream: a fan-out fault. */
   liveDuplicates = 0;
   /** Events that arrived after a gap in their attempt's seqs. */
   gaps = 0;
   private readonly have = new Map<number, number>();
-  private readonly status = new Map<number, string>();
   private ws: WebSocket | null = null;
   private pendingPause: number | null = null;
   private stopped = false;
@@ -50,12 +45,9 @@ export class TrackedViewer {
     this.loop = this.run();
   }
 
-  /** From the earliest attempt that may still grow, at the last seq held of it. */
+  /** What it holds of each attempt, so the replay sends every attempt's missing tail. */
   private cursor(): string {
-    const attempts = [...new Set([...this.have.keys(), ...this.status.keys()])].sort((a, b) => a - b);
-    if (attempts.length === 0) return "";
-    const open = attempts.find((a) => !REPORTED.includes(this.status.get(a) ?? "")) ?? attempts[attempts.length - 1]!;
-    return `&attempt=${open}&after=${this.have.get(open) ?? 0}`;
+    return `&cursor=${formatViewerCursor(this.have)}`;
   }
 
   private async run(): Promise<void> {
@@ -80,10 +72,6 @@ export class TrackedViewer {
     this.events.push({ attempt, seq });
   }
 
-  private noteStatus(a: AttemptView): void {
-    this.status.set(a.attempt, a.status);
-  }
-
   /** One connection, until it closes; false when it never opened. */
   private connect(): Promise<boolean> {
     return new Promise((resolve) => {
@@ -100,8 +88,6 @@ export class TrackedViewer {
       ws.on("message", (data) => {
         const m = parseViewerMessage(data.toString());
         if (m?.type === "task.event") this.receive(m.attempt, m.seq, live);
-        else if (m?.type === "task.snapshot") m.attempts.forEach((a) => this.noteStatus(a));
-        else if (m?.type === "task.status") this.noteStatus(m.attempt);
         else if (m?.type === "replay.done") live = true;
       });
       ws.on("error", () => undefined);

@@ -62,8 +62,8 @@ export interface ViewerVerdict {
 /**
  * A viewer must hold exactly the stored (attempt, seq) set, each attempt's events having arrived
  * in seq order with no gap, and no event repeated on the live stream. Repeats inside a replay
- * (the resume overlap) were dropped by the viewer; events of an earlier attempt may arrive after
- * a later attempt's (see tracked-viewer.ts).
+ * are dropped by the viewer (its per-attempt resume cursor should leave none); events of an
+ * earlier attempt may arrive after a later attempt's (see tracked-viewer.ts).
  */
 export function verifyViewer(taskId: string, v: { events: readonly SeenEvent[]; gaps: number; liveDuplicates: number }, stored: readonly StoredEvent[]): ViewerVerdict {
   const key = (e: SeenEvent) => `${e.attempt}#${e.seq}`;

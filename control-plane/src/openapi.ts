@@ -67,7 +67,7 @@ export const ROUTES: RouteDoc[] = [
   { method: "get", path: `${ws}/tasks`, summary: "Runs not over yet (queued, dispatched, running)", auth: "member" },
   { method: "get", path: `${ws}/tasks/{taskId}`, summary: "A task's attempts and a page of its transcript", auth: "member" },
   { method: "post", path: `${ws}/tasks/{taskId}/cancel`, summary: "Cancel a task", auth: "member" },
-  { method: "get", path: `${ws}/tasks/{taskId}/stream`, summary: "A task's live transcript", auth: "member", websocket: true },
+  { method: "get", path: `${ws}/tasks/{taskId}/stream`, summary: "A task's live transcript; resume with ?cursor=1:45,2:10 (last seq held of each attempt)", auth: "member", websocket: true },
   { method: "get", path: `${ws}/runners`, summary: "Runners, their runtimes and whether they are connected", auth: "member" },
   { method: "post", path: `${ws}/tokens`, summary: "Create a token (secret shown once; optional expiry)", auth: "member (runner tokens: admin)", body: shared.CreateAccessTokenBody },
   { method: "get", path: `${ws}/tokens`, summary: "List tokens", auth: "member" },

@@ -18,7 +18,7 @@ describe("TranscriptModel", () => {
     expect(m.items.map((i) => i.kind)).toEqual(["attempt", "text", "tool", "thinking", "attempt", "output"]);
     expect(m.items[1]).toMatchObject({ text: "Hello", streaming: false });
     expect(m.items[2]).toMatchObject({ name: "bash", output: "a\nb", isError: false, cutFrom: 9000 });
-    expect(m.cursor).toEqual({ attempt: 2, after: 1 });
+    expect(m.cursor()).toBe("1:6,2:1");
   });
 
   it("drops events at or before its cursor, so a replay after a reconnect doubles nothing", () => {
@@ -29,6 +29,23 @@ describe("TranscriptModel", () => {
     expect(m.version).toBe(version);
     expect(m.apply(ev(1, 6, { kind: "output", stream: "stdout", text: "line 6" }))).toBe(true);
     expect(m.items.filter((i) => i.kind === "output")).toHaveLength(6);
+  });
+
+  it("puts late events of an earlier attempt under its own divider and resumes from what each attempt holds", () => {
+    const m = new TranscriptModel();
+    m.apply(ev(1, 1, { kind: "text_delta", text: "Hel" }));
+    m.apply(ev(2, 1, { kind: "output", stream: "stdout", text: "retry" }));
+    // Attempt 1's runner came back and finished what it had: it belongs before attempt 2.
+    expect(m.apply(ev(1, 2, { kind: "text_delta", text: "lo" }))).toBe(true);
+    m.apply(ev(1, 3, { kind: "tool_call", callId: "c1", name: "bash", input: "ls" }));
+    m.apply(ev(2, 2, { kind: "tool_call", callId: "c1", name: "cat", input: "x" }));
+    m.apply(ev(1, 4, { kind: "tool_result", callId: "c1", output: "a", isError: false }));
+    expect(m.apply(ev(1, 2, { kind: "text_delta", text: "lo" }))).toBe(false);
+    expect(m.items.map((i) => i.id)).toEqual(["a1", "1.1", "1.3", "a2", "2.1", "2.2"]);
+    expect(m.items[1]).toMatchObject({ kind: "text", text: "Hello" });
+    expect(m.items[2]).toMatchObject({ name: "bash", output: "a" });
+    expect(m.items[5]).toMatchObject({ name: "cat", output: null });
+    expect(m.cursor()).toBe("1:4,2:2");
   });
 
   it("takes 10,000 events in well under a frame budget per event", () => {

@@ -1,12 +1,13 @@
 /**
  * /api/v1/workspaces/:workspaceId/tasks — list the runs not over yet (what the board marks as
  * live), read a task (all attempts and a page of transcript), cancel it, and subscribe to its live
- * stream over a WebSocket (`/:taskId/stream`).
+ * stream over a WebSocket (`/:taskId/stream`, resumed with a per-attempt `cursor`: see
+ * shared/src/protocol/viewer.ts).
  */
 import { Hono } from "hono";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
-import { TaskId } from "@multica/shared";
+import { formatViewerCursor, TaskId, ViewerCursorParam } from "@multica/shared";
 import { createDb, schema } from "../db/client";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../middleware/auth";
@@ -20,6 +21,9 @@ const Cursor = z.object({
   after: z.coerce.number().int().nonnegative().default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
 });
+
+/** The stream's query: the old single position still works, `cursor` (what is held of each attempt) is how to resume. */
+const StreamQuery = Cursor.omit({ limit: true }).extend({ cursor: ViewerCursorParam.optional() });
 
 /** Most unfinished runs listed: more than any board shows at once. */
 const UNFINISHED_LIMIT = 500;
@@ -48,12 +52,13 @@ export const taskRoutes = new Hono<AppEnv>()
     const task = unwrap(await workspaceStub(c.env, c.get("principal").workspaceId).cancel(taskId));
     return c.json({ task }, 202);
   })
-  .get("/:taskId/stream", validate("param", Params), validate("query", Cursor.omit({ limit: true })), async (c) => {
+  .get("/:taskId/stream", validate("param", Params), validate("query", StreamQuery), async (c) => {
     if (c.req.header("upgrade") !== "websocket") throw new ApiError(400, "bad_request", "this endpoint needs a WebSocket upgrade");
     const { taskId } = c.req.valid("param");
-    const { attempt, after } = c.req.valid("query");
+    const { attempt, after, cursor } = c.req.valid("query");
     const workspaceId = c.get("principal").workspaceId;
     const url = new URL(`https://do/viewer?taskId=${taskId}&attempt=${attempt}&after=${after}`);
+    if (cursor) url.searchParams.set("cursor", formatViewerCursor(cursor));
     const headers = new Headers(c.req.raw.headers);
     headers.set(INTERNAL.workspace, workspaceId);
     const res = await workspaceStub(c.env, workspaceId).fetch(new Request(url, { headers }));

@@ -7,7 +7,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AttemptView, BoardEvent } from "@multica/shared";
-import { CloseCode, parseFrame, PING_FRAME, PONG_FRAME, RunnerMessage } from "@multica/shared";
+import { CloseCode, parseFrame, parseViewerCursor, PING_FRAME, PONG_FRAME, RunnerMessage } from "@multica/shared";
 import { createDb } from "../db/client";
 import { readConfig, type Env } from "../env";
 import type { RpcError } from "../errors";
@@ -22,7 +22,7 @@ import { RunnerSession } from "./runner-session";
 import { ScheduleClock } from "./schedule-clock";
 import { toAttemptView } from "./task-machine";
 import { TaskStore } from "./task-store";
-import { readTranscript, replayToViewer, type TranscriptCursor, type TranscriptPage } from "./transcript";
+import { afterPosition, notHeld, readTranscript, replayToViewer, type TranscriptCursor, type TranscriptPage } from "./transcript";
 import { Workspace, type EnqueueInput } from "./workspace";
 import type { ScheduleRunRow } from "../triggers/schedule-runner";
 
@@ -198,9 +198,11 @@ export class WorkspaceDO extends DurableObject<Env> {
     if (url.pathname === "/viewer" && this.store.attempts(taskId).length > 0) {
       this.ctx.acceptWebSocket(server, ["viewer", viewerTag(taskId)]);
       writeAttachment(server, { role: "viewer", taskId });
-      const cursor = { attempt: Number(url.searchParams.get("attempt") ?? 0), after: Number(url.searchParams.get("after") ?? 0) };
+      // The route validated the query; a resume cursor, when given, wins over the old single position.
+      const held = parseViewerCursor(url.searchParams.get("cursor") ?? "");
+      const wanted = url.searchParams.has("cursor") && held ? notHeld(held) : afterPosition({ attempt: Number(url.searchParams.get("attempt") ?? 0), after: Number(url.searchParams.get("after") ?? 0) });
       this.fanout.beginReplay(server);
-      replayToViewer(this.env.DB, this.store, server, taskId, cursor)
+      replayToViewer(this.env.DB, this.store, server, taskId, wanted)
         .catch((err) => {
           this.log("viewer replay failed", err);
           closeQuietly(server, 1011, "replay failed; reconnect");

@@ -1,13 +1,15 @@
 /**
  * Messages the control plane sends to viewers (browsers, CLI watchers) subscribed to one task's
- * live stream. A viewer connects with `?after=<seq>` per attempt semantics described below, gets
- * everything it missed, a `replay.done`, and then live frames. Viewers send nothing but pings.
+ * live stream, and the resume cursor viewers send back. A viewer connects, gets everything it
+ * does not hold, a `replay.done`, and then live frames. Viewers send nothing but pings.
  *
- * Resuming: events of an attempt can arrive after a later attempt's — a runner restarted on its
- * data directory delivers the rest of an attempt already declared lost. So the last event seen
- * is not a safe cursor: resume from the earliest attempt not ended by a report (succeeded,
- * failed, cancelled) at the last seq held of it, and drop repeats by (attempt, seq). The fault
- * suite's viewer does exactly this (bench/chaos/tracked-viewer.ts).
+ * Resuming: pass `?cursor=1:45,2:10` ("I hold attempt 1 up to seq 45, attempt 2 up to seq 10").
+ * The replay sends, for every attempt of the task, the events after the seq held of it (from the
+ * start for attempts not listed), in (attempt, seq) order. One position ("the last event I saw")
+ * is not enough: events of an attempt can arrive after a later attempt's — a runner restarted on
+ * its data directory delivers the rest of an attempt already declared lost (docs/performance.md,
+ * "What it found"). The older `?attempt=N&after=SEQ` still works (attempt N after SEQ, and every
+ * later attempt whole) but misses such late events; receivers drop repeats by (attempt, seq).
  */
 import { z } from "zod";
 import { AgentEvent } from "../events";
@@ -77,3 +79,53 @@ export const ViewerMessage = z.discriminatedUnion("type", [
 ]);
 export type ViewerMessage = z.infer<typeof ViewerMessage>;
 export type ViewerEvent = z.infer<typeof ViewerEvent>;
+
+/** Attempts a resume cursor may list: far more than any task is retried (a bound on the URL, not a policy). */
+export const MAX_CURSOR_ATTEMPTS = 100;
+
+/** The last seq a viewer holds of each attempt; attempts absent hold nothing. */
+export type HeldSeqs = ReadonlyMap<number, number>;
+
+const CURSOR_PART = /^([1-9]\d{0,8}):(\d{1,12})$/;
+
+/**
+ * Parses a resume cursor (`1:45,2:10`; empty means "nothing held"); null when it is malformed,
+ * lists an attempt twice or more than MAX_CURSOR_ATTEMPTS attempts. Never throws.
+ */
+export function parseViewerCursor(raw: string): HeldSeqs | null {
+  const held = new Map<number, number>();
+  if (raw === "") return held;
+  const parts = raw.split(",");
+  if (parts.length > MAX_CURSOR_ATTEMPTS) return null;
+  for (const part of parts) {
+    const m = CURSOR_PART.exec(part);
+    if (!m) return null;
+    const attempt = Number(m[1]);
+    const seq = Number(m[2]);
+    if (held.has(attempt) || !Number.isSafeInteger(seq)) return null;
+    held.set(attempt, seq);
+  }
+  return held;
+}
+
+/** Formats what a viewer holds as a resume cursor, attempts in order; attempts holding seq 0 are left out. */
+export function formatViewerCursor(held: HeldSeqs): string {
+  return [...held]
+    .filter(([, seq]) => seq > 0)
+    .sort(([a], [b]) => a - b)
+    .map(([attempt, seq]) => `${attempt}:${seq}`)
+    .join(",");
+}
+
+/** The `cursor` query parameter, validated at the edge: a clear message instead of a silent full replay. */
+export const ViewerCursorParam = z
+  .string()
+  .max(MAX_CURSOR_ATTEMPTS * 24)
+  .transform((raw, ctx) => {
+    const held = parseViewerCursor(raw);
+    if (held === null) {
+      ctx.addIssue({ code: "custom", message: `expected attempt:seq pairs separated by commas (e.g. 1:45,2:10), each attempt once, at most ${MAX_CURSOR_ATTEMPTS}` });
+      return z.NEVER;
+    }
+    return held;
+  });

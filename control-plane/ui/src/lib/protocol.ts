@@ -9,6 +9,7 @@ import { ViewerMessage } from "../../../../shared/src/protocol/viewer";
 
 export type { BoardMessage } from "../../../../shared/src/protocol/board";
 export type { ViewerMessage, AttemptView } from "../../../../shared/src/protocol/viewer";
+export { formatViewerCursor } from "../../../../shared/src/protocol/viewer";
 export type { AgentEvent } from "../../../../shared/src/events";
 export { ISSUE_STATUSES, ISSUE_PRIORITIES, type IssueStatus, type IssuePriority } from "../../../../shared/src/board-api";
 

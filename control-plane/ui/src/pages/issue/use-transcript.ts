@@ -1,8 +1,9 @@
 /**
  * Follows one task's transcript over the viewer WebSocket (GET /tasks/:id/stream): the snapshot
  * of its attempts, every stored event, then live events and status changes. After a drop it
- * reconnects with `attempt` and `after` set to the last event it holds, so the server replays only
- * what was missed, and the model drops anything it already has. Renders at most once a frame, so
+ * reconnects with a `cursor` naming the last seq it holds of each attempt, so the server replays
+ * exactly what was missed — late events of an earlier attempt included — and the model drops
+ * anything it already has. Renders at most once a frame, so
  * a replay of 10,000 events is one paint, not 10,000.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -38,10 +39,7 @@ export function useTranscript(workspaceId: string, taskId: string): TranscriptSt
     };
     const putAttempt = (a: AttemptView) => setAttempts((list) => [...list.filter((x) => x.attempt !== a.attempt), a].sort((x, y) => x.attempt - y.attempt));
     const live = new LiveSocket({
-      url: () => {
-        const { attempt, after } = model.current.cursor;
-        return socketUrl(`/workspaces/${workspaceId}/tasks/${taskId}/stream?attempt=${attempt}&after=${after}`);
-      },
+      url: () => socketUrl(`/workspaces/${workspaceId}/tasks/${taskId}/stream?cursor=${model.current.cursor()}`),
       onMessage: (raw) => {
         const m = parseViewerFrame(raw);
         if (!m) return;

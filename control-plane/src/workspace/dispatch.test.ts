@@ -1,6 +1,7 @@
-// Dispatch planning: queue order, runtime preference, runner load and slots, agent limits, and no mutation.
+// Dispatch planning: queue order, runtime preference, runner load and slots, agent limits, no mutation,
+// and a pass that reads only the queues of agents that can start work.
 import { describe, expect, it } from "vitest";
-import { placeOne, planDispatch, type QueuedAttempt, type RunnerSlots } from "./dispatch";
+import { mergeQueues, placeOne, planDispatch, runDispatchPass, type QueueKey, type QueuedAgent, type QueuedAttempt, type RunnerSlots } from "./dispatch";
 
 const runner = (runnerId: string, runtimes: string[], concurrency = 2, busy = 0): RunnerSlots => ({
   runnerId,
@@ -142,5 +143,97 @@ describe("agent runner pools", () => {
     // With rnr_c gone (offline), rnr_b takes it once it has room; rnr_a never does.
     expect(placeOne(pooled, [runner("rnr_a", ["claude"]), runner("rnr_b", ["claude"], 1, 1)])).toBeNull();
     expect(placeOne(pooled, [runner("rnr_a", ["claude"]), runner("rnr_b", ["claude"], 1, 0)])).toEqual({ runnerId: "rnr_b", runtime: "claude" });
+  });
+});
+
+interface Row extends QueueKey {
+  agentId: string;
+  maxConcurrent: number;
+}
+
+/** An in-memory queue per agent that counts the rows each read hands out. */
+function fakeQueue(rows: Row[]) {
+  const reads = { rows: 0, calls: 0, byAgent: new Map<string, number>() };
+  const byKey = (a: QueueKey, b: QueueKey) => a.queuedAt - b.queuedAt || (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0);
+  const read = (agentId: string, after: QueueKey | null, limit: number): Row[] => {
+    const out = rows.filter((r) => r.agentId === agentId && (!after || byKey(r, after) > 0)).sort(byKey).slice(0, limit);
+    reads.calls += 1;
+    reads.rows += out.length;
+    reads.byAgent.set(agentId, (reads.byAgent.get(agentId) ?? 0) + out.length);
+    return out;
+  };
+  const agents = (): QueuedAgent[] =>
+    [...new Set(rows.map((r) => r.agentId))].map((agentId) => ({ agentId, limit: Math.max(...rows.filter((r) => r.agentId === agentId).map((r) => r.maxConcurrent)) }));
+  return { read, agents, reads };
+}
+
+const row = (taskId: string, agentId: string, queuedAt: number, maxConcurrent = 10): Row => ({ taskId, agentId, queuedAt, maxConcurrent });
+
+function pass(rows: Row[], runners: RunnerSlots[], agentBusy: ReadonlyMap<string, number>, refuse: (r: Row) => boolean = () => false) {
+  const q = fakeQueue(rows);
+  const placed: string[] = [];
+  const n = runDispatchPass<Row>({
+    agents: q.agents(),
+    runners,
+    agentBusy,
+    read: q.read,
+    candidate: (r) => (refuse(r) ? null : { key: r.taskId, agentId: r.agentId, runtimes: ["claude"], maxConcurrent: r.maxConcurrent }),
+    commit: (r) => {
+      placed.push(r.taskId);
+      return true;
+    },
+  });
+  return { n, placed, reads: q.reads };
+}
+
+describe("runDispatchPass", () => {
+  it("does not read the queue of an agent at its limit, however long, and dispatches another agent's task", () => {
+    const runners = [runner("rnr_a", ["claude"], 8, 2)];
+    const busy = new Map([["agt_full", 2]]);
+    for (const backlog of [10, 1000, 5000]) {
+      const rows = Array.from({ length: backlog }, (_, i) => row(`tsk_f${String(i).padStart(5, "0")}`, "agt_full", i, 2));
+      const { placed, reads } = pass([...rows, row("tsk_other", "agt_other", backlog + 1)], runners, busy);
+      expect(placed).toEqual(["tsk_other"]);
+      expect(reads.byAgent.get("agt_full")).toBeUndefined();
+      expect(reads.rows).toBe(1);
+    }
+  });
+
+  it("stops reading an agent once it reaches its limit during the pass", () => {
+    const runners = [runner("rnr_a", ["claude"], 50, 0)];
+    for (const backlog of [100, 5000]) {
+      const rows = Array.from({ length: backlog }, (_, i) => row(`tsk_f${String(i).padStart(5, "0")}`, "agt_lim", i, 3));
+      const { placed, reads } = pass(rows, runners, new Map([["agt_lim", 2]]));
+      expect(placed).toEqual(["tsk_f00000"]);
+      // One read of a few rows (at least MIN_READ), not the backlog.
+      expect(reads.calls).toBe(1);
+      expect(reads.rows).toBe(8);
+    }
+  });
+
+  it("serves several agents' queues in one queue order, oldest first, across reads", () => {
+    const rows = [row("a1", "agt_a", 1), row("b1", "agt_b", 2), row("a2", "agt_a", 3), row("b2", "agt_b", 4), row("a3", "agt_a", 5)];
+    expect(pass(rows, [runner("rnr_a", ["claude"], 4)], none).placed).toEqual(["a1", "b1", "a2", "b2"]);
+    const q = fakeQueue([...rows, ...Array.from({ length: 30 }, (_, i) => row(`c${String(i).padStart(2, "0")}`, "agt_c", 10 + i))]);
+    const order = [...mergeQueues(["agt_c", "agt_a", "agt_b"], (a, after) => q.read(a, after, 2), () => true)].map((r) => r.taskId);
+    expect(order.slice(0, 6)).toEqual(["a1", "b1", "a2", "b2", "a3", "c00"]);
+    expect(order).toHaveLength(35);
+  });
+
+  it("passes over attempts that must wait or fit nowhere and places the ones behind them", () => {
+    const rows = [row("a1", "agt_a", 1), row("a2", "agt_a", 2), row("b1", "agt_b", 3)];
+    expect(pass(rows, [runner("rnr_a", ["claude"], 4)], none, (r) => r.taskId === "a1").placed).toEqual(["a2", "b1"]);
+  });
+
+  it("counts an attempt's own limit, reads nothing when every slot is taken, and does not mutate its inputs", () => {
+    const rows = [row("a1", "agt_a", 1, 1), row("a2", "agt_a", 2, 3)];
+    const runners = [runner("rnr_a", ["claude"], 4, 1)];
+    const busy = new Map([["agt_a", 1]]);
+    const before = structuredClone({ runners, busy });
+    expect(pass(rows, runners, busy).placed).toEqual(["a2"]);
+    expect({ runners, busy }).toEqual(before);
+    const full = pass(rows, [runner("rnr_a", ["claude"], 1, 1)], none);
+    expect(full.placed).toEqual([]);
+    expect(full.reads.calls).toBe(0);
   });
 });

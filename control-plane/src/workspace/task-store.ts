@@ -6,6 +6,7 @@
  * with respect to other handlers of the same object.
  */
 import type { AgentEvent, AssignComment, ControlTaskAssign, RuntimeInfo, SequencedEvent } from "@multica/shared";
+import type { QueueKey, QueuedAgent } from "./dispatch";
 import type { AttemptState } from "./task-machine";
 
 /**
@@ -28,6 +29,7 @@ export interface QueuedRow {
   attempt: number;
   agentId: string;
   issueId: string;
+  queuedAt: number;
   runtimes: string[];
   maxConcurrent: number;
   followUp: boolean;
@@ -67,13 +69,6 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE INDEX IF NOT EXISTS attempts_queue ON attempts (status, queued_at, task_id);
 CREATE INDEX IF NOT EXISTS attempts_runner ON attempts (runner_id, status);
 CREATE TABLE IF NOT EXISTS queue_counts (agent_id TEXT PRIMARY KEY, n INTEGER NOT NULL);
-CREATE TRIGGER IF NOT EXISTS queue_in AFTER INSERT ON attempts WHEN new.status = 'queued' BEGIN
-  INSERT INTO queue_counts (agent_id, n) VALUES (new.agent_id, 1) ON CONFLICT (agent_id) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER IF NOT EXISTS queue_move AFTER UPDATE OF status ON attempts WHEN (old.status = 'queued') <> (new.status = 'queued') BEGIN
-  INSERT INTO queue_counts (agent_id, n) VALUES (new.agent_id, CASE WHEN new.status = 'queued' THEN 1 ELSE -1 END)
-    ON CONFLICT (agent_id) DO UPDATE SET n = n + excluded.n;
-END;
 CREATE INDEX IF NOT EXISTS attempts_dirty ON attempts (dirty);
 CREATE TABLE IF NOT EXISTS events (
   task_id TEXT NOT NULL, attempt INTEGER NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, event TEXT NOT NULL,
@@ -94,8 +89,37 @@ const ADDED_COLUMNS: [table: string, column: string, ddl: string][] = [
   ["attempts", "not_before", "ALTER TABLE attempts ADD COLUMN not_before INTEGER"],
   ["tasks", "follow_up", "ALTER TABLE tasks ADD COLUMN follow_up INTEGER NOT NULL DEFAULT 0"],
   ["tasks", "runner_ids", "ALTER TABLE tasks ADD COLUMN runner_ids TEXT"],
+  ["queue_counts", "max_concurrent", `ALTER TABLE queue_counts ADD COLUMN max_concurrent INTEGER;
+    UPDATE queue_counts SET max_concurrent = (SELECT max(t.max_concurrent) FROM attempts a JOIN tasks t ON t.task_id = a.task_id
+      WHERE a.agent_id = queue_counts.agent_id AND a.status = 'queued')`],
 ];
-const LATER_INDEXES = "CREATE INDEX IF NOT EXISTS attempts_issue ON attempts (issue_id, agent_id, queued_at);";
+
+/**
+ * Per agent, how many attempts are queued (queue_counts.n) and an upper bound of their limits
+ * (max_concurrent: the largest limit among attempts queued since the agent's queue was last
+ * empty), kept by triggers so that dispatch skips agents at their limit without reading their
+ * queues. Replaces the first triggers, which kept only the count. After ADDED_COLUMNS.
+ */
+const LATER_SCHEMA = `
+CREATE INDEX IF NOT EXISTS attempts_issue ON attempts (issue_id, agent_id, queued_at);
+CREATE INDEX IF NOT EXISTS attempts_agent_queue ON attempts (agent_id, status, queued_at, task_id);
+DROP TRIGGER IF EXISTS queue_in;
+DROP TRIGGER IF EXISTS queue_move;
+CREATE TRIGGER IF NOT EXISTS queue_in_limit AFTER INSERT ON attempts WHEN new.status = 'queued' BEGIN
+  INSERT INTO queue_counts (agent_id, n, max_concurrent)
+    VALUES (new.agent_id, 1, (SELECT max_concurrent FROM tasks WHERE task_id = new.task_id))
+    ON CONFLICT (agent_id) DO UPDATE SET n = n + 1,
+      max_concurrent = CASE WHEN n <= 0 THEN excluded.max_concurrent ELSE max(max_concurrent, excluded.max_concurrent) END;
+END;
+CREATE TRIGGER IF NOT EXISTS queue_move_limit AFTER UPDATE OF status ON attempts WHEN (old.status = 'queued') <> (new.status = 'queued') BEGIN
+  INSERT INTO queue_counts (agent_id, n, max_concurrent)
+    VALUES (new.agent_id, CASE WHEN new.status = 'queued' THEN 1 ELSE -1 END,
+      CASE WHEN new.status = 'queued' THEN (SELECT max_concurrent FROM tasks WHERE task_id = new.task_id) END)
+    ON CONFLICT (agent_id) DO UPDATE SET n = n + excluded.n,
+      max_concurrent = CASE WHEN excluded.n < 0 THEN max_concurrent WHEN n <= 0 THEN excluded.max_concurrent
+        ELSE max(max_concurrent, excluded.max_concurrent) END;
+END;
+`;
 
 /** Longest result summary kept per attempt (the tail of what the agent said). */
 const MAX_SUMMARY = 4000;
@@ -107,7 +131,7 @@ export class TaskStore {
       const has = sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}') WHERE name = ?`, column).toArray().length > 0;
       if (!has) sql.exec(ddl);
     }
-    sql.exec(LATER_INDEXES);
+    sql.exec(LATER_SCHEMA);
   }
 
   getMeta(key: string): string | null {
@@ -203,31 +227,32 @@ export class TaskStore {
     return this.rows("SELECT state FROM attempts WHERE task_id = ? ORDER BY attempt", taskId);
   }
 
-  /**
-   * Oldest queued attempts first: just what dispatch planning needs. Dispatch runs on every
-   * report, so this reads narrow columns and never the full state or payload.
-   */
-  /** Agents with at least one queued attempt: a per-agent count kept by triggers, so O(agents). */
-  queuedAgents(): string[] {
-    return this.sql.exec<{ agent_id: string }>("SELECT agent_id FROM queue_counts WHERE n > 0").toArray().map((r) => r.agent_id);
+  /** Agents with at least one queued attempt and the bound of their limits: O(agents), kept by triggers. */
+  queuedAgents(): QueuedAgent[] {
+    return this.sql
+      .exec<{ agent_id: string; max_concurrent: number | null }>("SELECT agent_id, max_concurrent FROM queue_counts WHERE n > 0")
+      .toArray()
+      .map((r) => ({ agentId: r.agent_id, limit: r.max_concurrent }));
   }
 
-  /** Queued attempts that may run at `now` (not parked), oldest first. */
-  queued(limit: number, offset = 0, skipAgents: readonly string[] = [], now = Date.now()): QueuedRow[] {
-    // The inner query walks the (status, queued_at, task_id) index and stops at LIMIT; agents
-    // already at their concurrency limit are skipped here rather than read and rejected.
+  /**
+   * One agent's queued attempts that may run at `now` (not parked), oldest first, after `after`.
+   * Dispatch runs on every report, so this walks the (agent_id, status, queued_at, task_id) index,
+   * stops at `limit` and reads narrow columns, never the full state or payload.
+   */
+  queuedOf(agentId: string, after: QueueKey | null, limit: number, now = Date.now()): QueuedRow[] {
     return this.sql
-      .exec<{ task_id: string; attempt: number; agent_id: string; issue_id: string | null; runtimes: string; max_concurrent: number; follow_up: number; runner_ids: string | null }>(
-        `SELECT a.task_id, a.attempt, a.agent_id, a.issue_id, t.runtimes, t.max_concurrent, t.follow_up, t.runner_ids
-         FROM (SELECT task_id, attempt, agent_id, issue_id, queued_at FROM attempts
-               WHERE status = 'queued' AND agent_id NOT IN (SELECT value FROM json_each(?)) AND (not_before IS NULL OR not_before <= ?)
-               ORDER BY queued_at, task_id LIMIT ? OFFSET ?) a
+      .exec<{ task_id: string; attempt: number; queued_at: number; issue_id: string | null; runtimes: string; max_concurrent: number; follow_up: number; runner_ids: string | null }>(
+        `SELECT a.task_id, a.attempt, a.queued_at, a.issue_id, t.runtimes, t.max_concurrent, t.follow_up, t.runner_ids
+         FROM (SELECT task_id, attempt, issue_id, queued_at FROM attempts
+               WHERE agent_id = ? AND status = 'queued' AND (queued_at, task_id) > (?, ?) AND (not_before IS NULL OR not_before <= ?)
+               ORDER BY queued_at, task_id LIMIT ?) a
          JOIN tasks t ON t.task_id = a.task_id ORDER BY a.queued_at, a.task_id`,
-        JSON.stringify(skipAgents), now, limit, offset,
+        agentId, after?.queuedAt ?? -1, after?.taskId ?? "", now, limit,
       )
       .toArray()
       .map((r) => ({
-        taskId: r.task_id, attempt: r.attempt, agentId: r.agent_id, issueId: r.issue_id ?? "",
+        taskId: r.task_id, attempt: r.attempt, agentId, issueId: r.issue_id ?? "", queuedAt: r.queued_at,
         runtimes: JSON.parse(r.runtimes) as string[], maxConcurrent: r.max_concurrent, followUp: r.follow_up === 1,
         runnerIds: r.runner_ids ? (JSON.parse(r.runner_ids) as string[]) : null,
       }));

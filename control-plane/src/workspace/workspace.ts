@@ -8,7 +8,7 @@ import type { ControlMessage, RuntimeInfo, SequencedEvent } from "@multica/share
 import { MAX_RECONNECT_DELAY_MS, newId } from "@multica/shared";
 import type { Config } from "../env";
 import { readAttachment, sendJson } from "./attachments";
-import { planDispatch, type QueuedAttempt, type RunnerSlots } from "./dispatch";
+import { runDispatchPass, type QueuedAttempt, type RunnerSlots } from "./dispatch";
 import type { Fanout } from "./fanout";
 import { buildAssign, followUpPlacement } from "./follow-up";
 import { newAttempt, toAttemptView, transition, type AttemptState, type Effect, type TaskEvent } from "./task-machine";
@@ -22,15 +22,6 @@ export interface EnqueueInput {
   payload: TaskPayload;
 }
 
-/**
- * Dispatch reads the queue in pages of a few attempts per free slot, so a long queue does not
- * make every report expensive, and stops after MAX_SCAN attempts: if that many queued attempts
- * all belong to agents at their concurrency limit, the rest wait for the next pass.
- */
-const PAGE_PER_SLOT = 2;
-const MIN_PAGE = 8;
-const MAX_SCAN = 1000;
-
 export class Workspace {
   constructor(
     private readonly ctx: DurableObjectState,
@@ -40,12 +31,6 @@ export class Workspace {
     /** Called whenever something changed that D1 should mirror, or a lease was set. */
     readonly onChange: () => void,
   ) {}
-
-  /**
-   * Last known concurrency limit per agent, learnt from queued rows: lets dispatch skip agents
-   * at their limit inside the queue query. Only an optimization; empty after hibernation.
-   */
-  private readonly agentLimits = new Map<string, number>();
 
   /**
    * Told of every accepted transition once it is stored, in the same synchronous stretch (so what
@@ -182,46 +167,29 @@ export class Workspace {
     return { runners, agentBusy };
   }
 
-  /** Pushes queued attempts to runners with a matching runtime and a free slot. */
+  /** Pushes queued attempts to runners with a matching runtime and a free slot (dispatch.ts). */
   dispatch(now: number): number {
     const { runners, agentBusy } = this.slots();
-    let free = runners.reduce((n, r) => n + Math.max(0, r.concurrency - r.busy), 0);
-    if (free === 0) return 0;
-    // Nothing to do when every agent with queued work is at its limit: the common case while
-    // a busy agent has a backlog, answered from an index instead of a scan of its backlog.
-    const atLimit = (agent: string) => (agentBusy.get(agent) ?? 0) >= (this.agentLimits.get(agent) ?? Infinity);
-    if (this.store.queuedAgents().every(atLimit)) return 0;
-    let placed = 0;
-    for (let offset = 0; free > 0 && offset < MAX_SCAN; ) {
-      const page = Math.max(MIN_PAGE, free * PAGE_PER_SLOT);
-      const saturated = [...agentBusy.keys()].filter(atLimit);
-      const queued = this.store.queued(page, offset - placed, saturated, now);
-      if (queued.length === 0) break;
-      for (const q of queued) this.agentLimits.set(q.agentId, q.maxConcurrent);
-      const byKey = new Map(queued.map((q) => [`${q.taskId}#${q.attempt}`, q]));
-      const candidates = queued.flatMap((q) => this.candidate(q, runners));
-      for (const p of planDispatch(candidates, runners, agentBusy)) {
-        const q = byKey.get(p.key);
-        const s = q ? this.store.getAttempt(q.taskId, q.attempt) : null;
-        if (!s || !this.apply(s, { type: "dispatch", runnerId: p.runnerId, runtime: p.runtime, now, leaseMs: this.config.leaseMs }).ok) continue;
-        placed += 1;
-        free -= 1;
-        const runner = runners.find((r) => r.runnerId === p.runnerId);
-        if (runner) runner.busy += 1;
-        agentBusy.set(s.agentId, (agentBusy.get(s.agentId) ?? 0) + 1);
-      }
-      if (queued.length < page) break;
-      offset += queued.length;
-    }
-    return placed;
+    if (runners.every((r) => r.busy >= r.concurrency)) return 0;
+    return runDispatchPass<QueuedRow>({
+      agents: this.store.queuedAgents(),
+      runners,
+      agentBusy,
+      read: (agentId, after, limit) => this.store.queuedOf(agentId, after, limit, now),
+      candidate: (q, current) => this.candidate(q, current),
+      commit: (q, p) => {
+        const s = this.store.getAttempt(q.taskId, q.attempt);
+        return s !== null && this.apply(s, { type: "dispatch", runnerId: p.runnerId, runtime: p.runtime, now, leaseMs: this.config.leaseMs }).ok;
+      },
+    });
   }
 
-  /** A queued row as dispatch planning sees it; none for a follow-up that must wait. */
-  private candidate(q: QueuedRow, runners: readonly RunnerSlots[]): QueuedAttempt[] {
+  /** A queued row as dispatch planning sees it; null for a follow-up that must wait. */
+  private candidate(q: QueuedRow, runners: readonly RunnerSlots[]): QueuedAttempt | null {
     const base: QueuedAttempt = { key: `${q.taskId}#${q.attempt}`, agentId: q.agentId, runtimes: q.runtimes, maxConcurrent: q.maxConcurrent, allowedRunners: q.runnerIds };
-    if (!q.followUp) return [base];
+    if (!q.followUp) return base;
     const place = followUpPlacement(this.store, q, runners);
-    return place === "wait" ? [] : [{ ...base, ...place }];
+    return place === "wait" ? null : { ...base, ...place };
   }
 
   /** An explicit claim of one queued task by a runner: check-and-set, so only one can win. */

@@ -4,6 +4,7 @@
 // control plane the same way.
 import { spawn, execFile } from "node:child_process";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
@@ -40,7 +41,11 @@ export async function launchControlPlane(opts) {
   const args = [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
     "--persist-to", opts.persistTo, "--show-interactive-dev-session=false", "--log-level", opts.logLevel ?? "warn"];
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
-  const child = spawn(process.execPath, args, { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  // Each control plane gets a dev registry of its own. wrangler's shared one (in ~/.config) makes
+  // every `wrangler dev` on the machine reload its Worker whenever another one starts or stops,
+  // failing requests in flight ("Your worker restarted mid-request"); Multica binds no other Worker.
+  const registry = join(opts.persistTo, "dev-registry");
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...env, WRANGLER_REGISTRY_PATH: registry }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const onData = (d) => {
     const s = d.toString();

@@ -1,7 +1,8 @@
 /** The board's toolbar: quick filters as labelled selects, a text filter, and "New issue". */
 import { ISSUE_PRIORITIES } from "../../lib/protocol";
 import { humanize } from "../../lib/format";
-import { agents, issues, members } from "../../state/board";
+import { AssigneeOptions } from "../../components/assignee-options";
+import { issues } from "../../state/board";
 import { anyFilter, assigneeFilter, clearFilters, labelFilter, priorityFilter, textFilter } from "./filters";
 
 export function FilterBar({ onNewIssue }: { onNewIssue: () => void }) {
@@ -18,21 +19,7 @@ export function FilterBar({ onNewIssue }: { onNewIssue: () => void }) {
           <span class="filter-label">Assignee</span>
           <select value={assigneeFilter.value} onChange={(e) => (assigneeFilter.value = e.currentTarget.value)}>
             <option value="any">Anyone</option>
-            <option value="none">Unassigned</option>
-            <optgroup label="Agents">
-              {agents.value.map((a) => (
-                <option key={a.id} value={`agent:${a.id}`}>
-                  {a.name}
-                </option>
-              ))}
-            </optgroup>
-            <optgroup label="Members">
-              {members.value.map((m) => (
-                <option key={m.userId} value={`user:${m.userId}`}>
-                  {m.name}
-                </option>
-              ))}
-            </optgroup>
+            <AssigneeOptions />
           </select>
         </label>
         <label>

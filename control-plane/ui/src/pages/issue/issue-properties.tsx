@@ -1,11 +1,11 @@
 /** The issue's properties: status, priority, assignee (a member or an agent), labels. */
 import { useState } from "preact/hooks";
+import { AssigneeOptions } from "../../components/assignee-options";
 import { Avatar } from "../../components/avatar";
 import { PriorityIcon, StatusIcon } from "../../components/icons";
 import { humanize } from "../../lib/format";
 import { ISSUE_PRIORITIES, ISSUE_STATUSES, type IssuePriority, type IssueStatus } from "../../lib/protocol";
 import type { Issue } from "../../lib/types";
-import { agents, members } from "../../state/board";
 import { updateIssue } from "../../state/issue-actions";
 
 function assigneeValue(issue: Issue): string {
@@ -61,21 +61,7 @@ export function IssueProperties({ issue }: { issue: Issue }) {
         <div class="with-icon">
           <Avatar who={issue.assignee} size={18} />
           <select id="prop-assignee" value={assigneeValue(issue)} onChange={(e) => void updateIssue(issue.id, { assignee: parseAssignee(e.currentTarget.value) })}>
-            <option value="none">Unassigned</option>
-            <optgroup label="Agents">
-              {agents.value.map((a) => (
-                <option key={a.id} value={`agent:${a.id}`}>
-                  {a.name}
-                </option>
-              ))}
-            </optgroup>
-            <optgroup label="Members">
-              {members.value.map((m) => (
-                <option key={m.userId} value={`user:${m.userId}`}>
-                  {m.name}
-                </option>
-              ))}
-            </optgroup>
+            <AssigneeOptions />
           </select>
         </div>
         {issue.assignee && "agentId" in issue.assignee && issue.status === "backlog" && <p class="hint">The agent starts when the issue leaves the backlog.</p>}

@@ -5,6 +5,7 @@
 import { useState } from "preact/hooks";
 import { describeError } from "../lib/api";
 import { signIn } from "../state/session";
+import { FormError } from "../components/form-error";
 
 export function SignInPage({ problem }: { problem: string | null }) {
   const [token, setToken] = useState("");
@@ -38,11 +39,7 @@ export function SignInPage({ problem }: { problem: string | null }) {
         <p id="token-help" class="hint">
           The first <code>npm start</code> printed an admin token; it is also saved in <code>.multica/admin.json</code>. Members get theirs from an admin (Settings → Members).
         </p>
-        {error && (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
         <button type="submit" class="button primary" disabled={busy || !token.trim()}>
           {busy ? "Signing in…" : "Sign in"}
         </button>

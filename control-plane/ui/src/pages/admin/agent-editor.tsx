@@ -7,6 +7,7 @@ import { useEffect, useState } from "preact/hooks";
 import { describeError, wsApi } from "../../lib/api";
 import type { Agent } from "../../lib/types";
 import { toast } from "../../state/toasts";
+import { FormError } from "../../components/form-error";
 
 interface RunnerRow {
   id: string;
@@ -140,11 +141,7 @@ export function AgentEditor({ workspaceId, agent, onSaved }: { workspaceId: stri
           )}
         </fieldset>
       </div>
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div class="row">
         <button type="submit" class="button primary small" disabled={busy}>
           {busy ? "Saving…" : "Save agent"}

@@ -1,6 +1,7 @@
 /** Creating an agent (admins): a name and the runtimes it runs on; the rest is set in its editor. */
 import { useState } from "preact/hooks";
 import { describeError, wsApi } from "../../lib/api";
+import { FormError } from "../../components/form-error";
 
 export function NewAgentForm({ workspaceId, onCreated }: { workspaceId: string; onCreated: () => void }) {
   const [name, setName] = useState("");
@@ -37,11 +38,7 @@ export function NewAgentForm({ workspaceId, onCreated }: { workspaceId: string; 
           Create agent
         </button>
       </div>
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </form>
   );
 }

@@ -4,6 +4,7 @@ import { describeError } from "../../lib/api";
 import { humanize } from "../../lib/format";
 import type { IssueStatus } from "../../lib/protocol";
 import { createIssue } from "../../state/issue-actions";
+import { FormError } from "../../components/form-error";
 
 export function NewIssueForm({ status, onDone }: { status: IssueStatus; onDone: () => void }) {
   const [title, setTitle] = useState("");
@@ -43,11 +44,7 @@ export function NewIssueForm({ status, onDone }: { status: IssueStatus; onDone: 
         onInput={(e) => setTitle(e.currentTarget.value)}
         onKeyDown={(e) => e.key === "Escape" && onDone()}
       />
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div class="row">
         <button type="submit" class="button primary small" disabled={busy || !title.trim()}>
           Create

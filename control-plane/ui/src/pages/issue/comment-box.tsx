@@ -7,6 +7,7 @@ import { useRef, useState } from "preact/hooks";
 import { describeError, wsApi } from "../../lib/api";
 import type { Comment } from "../../lib/types";
 import { agents } from "../../state/board";
+import { FormError } from "../../components/form-error";
 
 const handle = (name: string) => name.trim().replace(/\s+/g, "-");
 
@@ -109,11 +110,7 @@ export function CommentBox(p: { workspaceId: string; issueId: string; onPosted: 
           </ul>
         )}
       </div>
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div class="row end">
         {p.onCancel && (
           <button type="button" class="button ghost small" onClick={p.onCancel}>

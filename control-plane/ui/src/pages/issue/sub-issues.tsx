@@ -6,6 +6,7 @@ import { describeError } from "../../lib/api";
 import type { Issue } from "../../lib/types";
 import { issues } from "../../state/board";
 import { createIssue } from "../../state/issue-actions";
+import { FormError } from "../../components/form-error";
 
 export function SubIssues({ workspaceId, issue }: { workspaceId: string; issue: Issue }) {
   const [title, setTitle] = useState("");
@@ -49,11 +50,7 @@ export function SubIssues({ workspaceId, issue }: { workspaceId: string; issue: 
         </label>
         <input id="new-sub-issue" placeholder="Add a sub-issue…" value={title} maxLength={300} onInput={(e) => setTitle(e.currentTarget.value)} />
       </form>
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </section>
   );
 }

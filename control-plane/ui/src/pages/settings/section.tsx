@@ -5,6 +5,8 @@
 import type { ComponentChildren } from "preact";
 import type { Loaded } from "../../lib/use-load";
 
+export { FormError } from "../../components/form-error";
+
 export function Section(props: { id: string; title: string; intro: ComponentChildren; actions?: ComponentChildren; children: ComponentChildren }) {
   return (
     <section class="settings-section" aria-labelledby={`${props.id}-title`}>
@@ -64,11 +66,17 @@ export function when(ms: number | null | undefined): string {
   return new Date(ms).toLocaleString(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
 }
 
-/** A failed action's message under its form. */
-export function FormError({ error }: { error: string | null }) {
-  return error ? (
-    <p class="form-error" role="alert">
-      {error}
-    </p>
-  ) : null;
+/** A subscription's or a webhook's delivery log: a titled region with a Refresh button over its list. */
+export function DeliveryLog({ onRefresh, children }: { onRefresh: () => void; children: ComponentChildren }) {
+  return (
+    <div class="log" role="region" aria-label="Delivery log">
+      <div class="log-head">
+        <h3>Deliveries</h3>
+        <button type="button" class="button small ghost" onClick={onRefresh}>
+          Refresh
+        </button>
+      </div>
+      {children}
+    </div>
+  );
 }

@@ -7,7 +7,7 @@ import { useState } from "preact/hooks";
 import { describeError, wsApi } from "../../lib/api";
 import { duration } from "../../lib/format";
 import { useLoad } from "../../lib/use-load";
-import { Empty, LoadState, when } from "./section";
+import { DeliveryLog, Empty, FormError, LoadState, when } from "./section";
 
 interface Attempt {
   attempt: number;
@@ -47,18 +47,8 @@ export function SubscriptionDeliveries({ workspaceId, subscriptionId, version }:
   };
 
   return (
-    <div class="log" role="region" aria-label="Delivery log">
-      <div class="log-head">
-        <h3>Deliveries</h3>
-        <button type="button" class="button small ghost" onClick={() => void load.reload()}>
-          Refresh
-        </button>
-      </div>
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
+    <DeliveryLog onRefresh={() => void load.reload()}>
+      <FormError error={error} />
       <LoadState load={load} what="deliveries">
         {({ deliveries }) =>
           deliveries.length === 0 ? (
@@ -118,6 +108,6 @@ export function SubscriptionDeliveries({ workspaceId, subscriptionId, version }:
           )
         }
       </LoadState>
-    </div>
+    </DeliveryLog>
   );
 }

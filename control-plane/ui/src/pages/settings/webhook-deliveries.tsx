@@ -7,7 +7,7 @@
 import { useState } from "preact/hooks";
 import { describeError, wsApi } from "../../lib/api";
 import { useLoad } from "../../lib/use-load";
-import { Empty, LoadState, when } from "./section";
+import { DeliveryLog, Empty, LoadState, when } from "./section";
 
 interface Delivery {
   id: string;
@@ -42,13 +42,7 @@ export function WebhookDeliveries({ workspaceId, webhookId, enabled }: { workspa
   };
 
   return (
-    <div class="log" role="region" aria-label="Delivery log">
-      <div class="log-head">
-        <h3>Deliveries</h3>
-        <button type="button" class="button small ghost" onClick={() => void load.reload()}>
-          Refresh
-        </button>
-      </div>
+    <DeliveryLog onRefresh={() => void load.reload()}>
       <LoadState load={load} what="deliveries">
         {({ deliveries }) =>
           deliveries.length === 0 ? (
@@ -100,6 +94,6 @@ export function WebhookDeliveries({ workspaceId, webhookId, enabled }: { workspa
           )
         }
       </LoadState>
-    </div>
+    </DeliveryLog>
   );
 }

@@ -149,10 +149,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   async schedulesChanged(workspaceId: string): Promise<void> {
     this.bindWorkspace(workspaceId);
     await this.schedules.refresh(Date.now());
-    // armAlarm keeps an alarm due within a tick; a fire due sooner than that must not wait for it.
-    const at = this.schedules.wakeAt(Date.now());
-    if (at !== null && this.alarmAt !== null && at < this.alarmAt) this.alarmAt = null;
-    this.armAlarm();
+    this.armAlarm(this.schedules.wakeAt(Date.now()));
   }
 
   /** "Run now": one manual run of a schedule, fired here where its task is queued. */
@@ -299,19 +296,23 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.armAlarm();
   }
 
-  /** Keeps one alarm: the next lease tick (or expiry, if sooner) or D1 mirroring retry, a parked attempt's time, or an outbound delivery's. */
-  private armAlarm(): void {
-    // An alarm due within a tick is soon enough: any lease set since expires at least a lease
-    // (≥ 3 ticks) from now, and alarm() re-arms whenever it runs. This skips the lease query on
-    // nearly every change.
+  /**
+   * Keeps one alarm: the next lease tick (or expiry, if sooner) or D1 mirroring retry, a parked
+   * attempt's time, an outbound delivery's, or a schedule's fire. `soon` is a wake-up the caller
+   * knows of that may be sooner than a tick (a schedule just changed).
+   */
+  private armAlarm(soon: number | null = null): void {
+    // An alarm due within a tick is soon enough for leases: any lease set since expires at least a
+    // lease (≥ 3 ticks) from now, and alarm() re-arms whenever it runs. This skips the lease query
+    // on nearly every change. Outbound retries (answered from memory) and `soon` keep their own
+    // clock, often sooner than a tick, so they are never made to wait for it.
     const now = Date.now();
-    // Outbound retries keep their own clock, often sooner than a tick (answered from memory).
     const outbound = this.outbound.nextWake(now);
-    if (this.alarmAt !== null && this.alarmAt <= now + this.tickMs && (outbound === null || this.alarmAt <= outbound)) return;
+    const soonest = outbound === null ? soon : soon === null ? outbound : Math.min(outbound, soon);
+    if (this.alarmAt !== null && this.alarmAt <= now + this.tickMs && (soonest === null || this.alarmAt <= soonest)) return;
     const lease = this.store.nextLeaseExpiry();
     const unpark = this.store.nextUnpark(now);
-    const wants = [lease !== null ? Math.min(lease, now + this.tickMs) : this.store.hasDirty() ? now + SYNC_RETRY_MS : null, unpark, outbound];
-    wants.push(this.schedules.wakeAt(now));
+    const wants = [lease !== null ? Math.min(lease, now + this.tickMs) : this.store.hasDirty() ? now + SYNC_RETRY_MS : null, unpark, outbound, this.schedules.wakeAt(now)];
     const due = wants.filter((t): t is number => t !== null);
     const want = due.length > 0 ? Math.min(...due) : null;
     if (want === null || (this.alarmAt !== null && this.alarmAt <= want)) return;
